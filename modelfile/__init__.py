@@ -28,12 +28,14 @@ from modelfile.ir import (
     Template,
     Value,
 )
+from modelfile.linter import Diagnostic, Severity, lint
 from modelfile.parser import parse, parse_file
 
 __all__ = [
     "Adapter",
     "Command",
     "Comment",
+    "Diagnostic",
     "Draft",
     "From",
     "License",
@@ -46,10 +48,12 @@ __all__ = [
     "Quoting",
     "Renderer",
     "Requires",
+    "Severity",
     "System",
     "Template",
     "Value",
     "format",
+    "lint",
     "parse",
     "parse_file",
 ]

@@ -45,6 +45,31 @@ def _decode_utf16(data: bytes, codec: str) -> str:
     return text + "\ufffd" * odd
 
 
+def encoding_of(data: bytes) -> str:
+    """The encoding Ollama reads ``data`` in: ``utf-8``, ``utf-8-sig``, ``utf-16-le``/``-be`` (with BOM)."""
+    if data.startswith(_UTF8_BOM):
+        return "utf-8-sig"
+    if data.startswith(_UTF16_LE_BOM):
+        return "utf-16-le"
+    if data.startswith(_UTF16_BE_BOM):
+        return "utf-16-be"
+    return "utf-8"
+
+
+def encode(text: str, encoding: str) -> bytes:
+    """Text back to bytes in the encoding (and with the BOM) it was read in."""
+    if encoding == "utf-16-le":
+        return _UTF16_LE_BOM + text.encode("utf-16-le")
+    if encoding == "utf-16-be":
+        return _UTF16_BE_BOM + text.encode("utf-16-be")
+    return text.encode(encoding)
+
+
+def round_trips(data: bytes) -> bool:
+    """True when ``data`` decodes without replacement, so it can be rewritten losslessly."""
+    return encode(decode(data), encoding_of(data)) == data
+
+
 def text_from_str(source: str) -> str:
     """Text given as ``str`` is read as the UTF-8 file it stands for."""
     if source.isascii():

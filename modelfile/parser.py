@@ -28,6 +28,7 @@ _QUOTING = {
     "BLANK": Quoting.NONE,
 }
 _TRIM = " \t\r\n"
+_SKIPPABLE = {"MF001", "MF002", "MF003"}  # syntax errors confined to their line
 
 
 def grammar_text(name: str = "modelfile.lark") -> str:
@@ -57,6 +58,43 @@ def parse(source: str | bytes, *, path: str | os.PathLike[str] | None = None) ->
     if not any(isinstance(command, From) for command in modelfile.commands):
         raise missing_from(src)
     return modelfile
+
+
+def parse_recovering(
+    source: str | bytes, *, path: str | os.PathLike[str] | None = None, limit: int = 20
+) -> tuple[Modelfile | None, list[ModelfileError], Source]:
+    """Parse for the linter: report a syntax error, skip its line, and go on.
+
+    The first error is exactly ``parse``'s.  After an unknown instruction, a bad
+    role or a bad parameter name on a line that opens no quote, the line is blanked
+    (offsets kept) and parsing resumes, so one run reports several mistakes.  The
+    Modelfile returned (if any) is the rest of the file, for the other rules.
+    """
+    text = decode(source) if isinstance(source, bytes | bytearray) else text_from_str(source)
+    src = Source(text, os.fspath(path) if path is not None else None)
+    masked = work = mask_dropped(text)
+    errors: list[ModelfileError] = []
+    while True:
+        try:
+            tree = lark_parser().parse(work)
+        except UnexpectedInput as failure:
+            error = explain(failure, src, work)
+            errors.append(error)
+            line = src.line_text(error.line)
+            if (
+                error.code not in _SKIPPABLE
+                or '"' in line
+                or len(errors) >= limit
+                or "closed the value" in (error.hint or "")
+            ):
+                return None, errors, src
+            start = src.line_start(error.line)
+            work = work[:start] + " " * len(line) + work[start + len(line) :]
+            continue
+        modelfile = _build(tree, src, masked)
+        if not errors and not any(isinstance(command, From) for command in modelfile.commands):
+            errors.append(missing_from(src))
+        return modelfile, errors, src
 
 
 def parse_file(path: str | os.PathLike[str]) -> Modelfile:

@@ -245,10 +245,11 @@ def _parameter_name(pos: int, src: Source, m: str) -> ModelfileError:
             end=pos,
             hint="write the name and the value on one line: PARAMETER temperature 0.7",
         )
-    from modelfile.parameters import suggest_parameter
+    from modelfile.parameters import PARAMETERS, suggest_parameter
 
     whole = _WORD.match(m, start).group()  # type: ignore[union-attr]
-    guess = suggest_parameter(whole.replace("-", "_").replace(".", "_"))
+    normal = whole.replace("-", "_").replace(".", "_")
+    guess = normal if normal in PARAMETERS else suggest_parameter(normal)
     hint = "parameter names use only letters, digits and _"
     if guess:
         hint += f": did you mean {guess}?"
@@ -278,7 +279,7 @@ def _unterminated(pos: int, src: Source, m: str) -> ModelfileError:
         src,
         opening,
         "MF005",
-        f"unterminated {quote}: no later line ends with {quote}",
+        f"the {quote} opened here is never closed: no later line ends with {quote}",
         ollama=UNEXPECTED_EOF,
         end=opening + len(quote),
         hint=hint,

@@ -24,7 +24,7 @@ KEYWORDS = [
     "PARSER",
     "Parser",
 ]
-NEAR_MISSES = ["PARAMTER", "PROMPT", "FRÖM", "ſystem", "FROM:", 'SYSTEM"""', "1FROM", "//", ";", "```", "-", "{{"]  # noqa: RUF001
+NEAR_MISSES = ["PARAMTER", "PROMPT", "FRÖM", "ſystem", "FROM:", 'SYSTEM"""', "1FROM", "//", ";", "```", "-", "{{"]
 NAMES = ["temperature", "stop", "num_ctx", "top_k", "Temperature", "top-k", "p1", "", "a_b9", "<parameter>"]
 ROLES = ["user", "system", "assistant", "User", "tool", "", "user:"]
 SEPARATORS = [" ", "\t", "  ", " \t", ""]

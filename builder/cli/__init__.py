@@ -1,0 +1,1 @@
+"""The ``mfc`` command: a click group (``main.py``) and a module per command."""

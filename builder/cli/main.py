@@ -1,0 +1,67 @@
+"""``mfc``: the command group.  Commands load lazily, so ``mfc lint`` does not pay for
+what ``mfc build`` imports.  Exit codes: 0 ok, 1 findings or failure, 2 usage error."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+COMMANDS = {
+    "parse": ("builder.cli.parse", "parse_command"),
+    "lint": ("builder.cli.lint", "lint_command"),
+    "fmt": ("builder.cli.fmt", "fmt_command"),
+    "rule": ("builder.cli.rule", "rule_command"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mfc")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "-V", "--version", prog_name="mfc")
+def cli() -> None:
+    """mfc: a compiler for Ollama Modelfiles.
+
+    Parse, lint and format Modelfiles exactly as Ollama reads them, with errors that
+    point at the line and column.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the group, turning any unexpected failure into one line."""
+    try:
+        return cli.main(args=argv, prog_name="mfc", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("mfc: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("MFC_DEBUG"):
+            raise
+        click.echo(f"mfc: internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Options and helpers shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+#: Folder names never searched for Modelfiles.
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".ruff_cache",
+}
+
+
+def is_modelfile_name(name: str) -> bool:
+    """``Modelfile``, ``*.Modelfile``, ``Modelfile.*`` (any case)."""
+    lower = name.lower()
+    return lower == "modelfile" or lower.endswith(".modelfile") or lower.startswith("modelfile.")
+
+
+def discover(paths: tuple[str, ...]) -> Iterator[str]:
+    """Files named on the command line, and Modelfiles found in folders, sorted, once each."""
+    seen: set[str] = set()
+    for given in paths or (".",):
+        if given == "-" or not os.path.isdir(given):
+            if given not in seen:
+                seen.add(given)
+                yield given
+            continue
+        found: list[str] = []
+        for root, dirs, files in os.walk(given):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            found += [os.path.normpath(os.path.join(root, f)) for f in files if is_modelfile_name(f)]
+        for path in sorted(found):
+            if path not in seen:
+                seen.add(path)
+                yield path
+
+
+def read_input(path: str) -> bytes:
+    """A file's bytes, or standard input's for ``-``."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
+def echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from builder.cli.options import echo_json, json_option, read_input
+from modelfile import ModelfileError, parse
+
+
+@click.command("parse")
+@click.argument("file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+@json_option
+def parse_command(file: str, as_json: bool) -> None:
+    """Parse FILE (or standard input) and print the commands Ollama reads from it.
+
+    Exit 0 when Ollama would accept the file, 1 when it would not.
+    """
+    try:
+        data = read_input(file)
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {file}: {error.strerror}", param_hint="FILE") from None
+    path = "<stdin>" if file == "-" else file
+    try:
+        modelfile = parse(data, path=path)
+    except ModelfileError as error:
+        if as_json:
+            echo_json({"ok": False, "error": error.to_dict()})
+        else:
+            click.echo(error.render(), err=True)
+        sys.exit(1)
+    commands = [{"name": name, "args": args} for name, args in modelfile.ollama_commands()]
+    if as_json:
+        echo_json({"ok": True, "commands": commands})
+        return
+    for command, item in zip(modelfile.commands, commands, strict=True):
+        start = command.span.start
+        click.echo(f"{start.line}:{start.column}\t{item['name']}\t{json.dumps(item['args'], ensure_ascii=False)}")

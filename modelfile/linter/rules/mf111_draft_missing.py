@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from modelfile.ir import Draft
+from modelfile.linter.diagnostic import Diagnostic, Severity
+from modelfile.linter.rule import LintContext, Rule
+from modelfile.weights import Kind
+
+
+class DraftMissing(Rule):
+    """## What it does
+    Reports a DRAFT path that does not exist, relative to the Modelfile's folder.
+
+    ## Why is this bad?
+    DRAFT (a small model for speculative decoding) must be local: `ollama create`
+    stops with `stat <path>: no such file or directory`.
+
+    ## Example
+    ```modelfile
+    FROM llama3.2
+    DRAFT ./missing-draft.gguf
+    ```
+
+    ## Use instead
+    ```modelfile
+    FROM llama3.2
+    DRAFT ./draft.gguf
+    ```
+    """
+
+    code, name, severity = "MF111", "draft-missing", Severity.WARNING
+    example_files = {"draft.gguf": b"GGUF\x03\x00\x00\x00" + bytes(16)}
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for command in ctx.modelfile.of_type(Draft):
+            weights = ctx.weights(command.args)
+            if weights is None or weights.kind is Kind.MISSING:
+                yield ctx.report(self, command.value.span, f"{command.args!r} does not exist")
