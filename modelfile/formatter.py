@@ -2,16 +2,20 @@
 
 Canonical means: keywords in upper case, one space between the parts of an
 instruction, no indentation, comments kept where they were, runs of blank lines cut
-to one, one line end after the last line, and the file's own line-end style.  Each
-value gets the plainest quoting that reads back as the same value: bare when it can
-be, ``"…"`` for one line with edge spaces, ``\"\"\"…\"\"\"`` for several lines.  Every
-choice is checked by parsing it back, so ``parse(format(m))`` has the commands of
-``m`` and ``format`` is idempotent.
+to one, one line end after the last line, and the file's own line-end style.
+
+Quoting keeps the author's choice where it is sound (a one-line ``"…"`` stop
+sequence, a ``\"\"\"…\"\"\"`` prompt stay as written) and otherwise takes the plainest
+spelling that reads back as the same value: bare when it can be, ``"…"`` for one line
+with edge spaces, ``\"\"\"…\"\"\"`` for several lines (never a multi-line ``"…"``, which
+one lost quote turns into a different file).  Every spelling is checked by parsing
+it back, so ``parse(format(m))`` has the commands of ``m``, and since the output's
+quoting is again sound, ``format`` is idempotent.
 """
 
 from __future__ import annotations
 
-from modelfile.ir import Command, Comment, Message, Modelfile, Parameter
+from modelfile.ir import Command, Comment, Message, Modelfile, Parameter, Quoting
 
 _EDGES = (" ", "\t")
 
@@ -34,7 +38,7 @@ def format_modelfile(modelfile: Modelfile) -> str:
 
 def render_command(command: Command) -> str:
     """One instruction in canonical form."""
-    value = quote_value(command.value.text)
+    value = quote_value(command.value.text, command.value.quoting)
     if isinstance(command, Parameter):
         return f"PARAMETER {command.param} {value}"
     if isinstance(command, Message):
@@ -42,12 +46,21 @@ def render_command(command: Command) -> str:
     return f"{command.KEYWORD} {value}"
 
 
-def quote_value(text: str) -> str:
-    """The plainest spelling of ``text`` that Ollama reads back as ``text``."""
+def quote_value(text: str, written: Quoting = Quoting.BARE) -> str:
+    """How to spell ``text`` so that Ollama reads it back, preferring how it was ``written``."""
     one_line = "\n" not in text and "\r" not in text
-    if one_line and text and not text.startswith(('"', *_EDGES)) and not text.endswith(_EDGES):
-        return text  # bare: one line, read to its end and trimmed
-    candidates = [f'"{text}"'] if one_line else []
+    candidates = []
+    if written is Quoting.TRIPLE:
+        candidates.append(f'"""{text}"""')
+    elif written is Quoting.DOUBLE and one_line:
+        candidates.append(f'"{text}"')
+    bare = one_line and text and not text.startswith(('"', *_EDGES)) and not text.endswith(_EDGES)
+    if bare and not candidates:
+        return text  # one line, read to its end and trimmed: always reads back
+    if bare:
+        candidates.append(text)
+    if one_line:
+        candidates.append(f'"{text}"')
     candidates += [f'"""{text}"""', f'"{text}"']
     for candidate in candidates:
         if _reads_back(candidate, text):
