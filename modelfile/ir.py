@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
+from modelfile.parameters import TypedValue, convert
 from modelfile.source import Source, Span
 
 C = TypeVar("C", bound="Command")
@@ -152,6 +153,15 @@ class Parameter(Command):
     @property
     def name(self) -> str:
         return self.param
+
+    def typed(self) -> TypedValue | None:
+        """The value as ``ollama create`` stores it (int, float32 as float, bool, str),
+        ``None`` for a deprecated parameter it ignores.
+
+        Raises ``modelfile.parameters.ParameterError`` with Ollama's message for an
+        unknown name or a value of the wrong type.
+        """
+        return convert(self.param, self.value.text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ unassigned code points) is dropped without a word.
 
 from __future__ import annotations
 
-import re
+import bisect
 import unicodedata
 
 from modelfile._unicode15 import NONPRINTABLE_RANGES
@@ -17,38 +17,30 @@ from modelfile._unicode15 import NONPRINTABLE_RANGES
 #: What the grammar sees in place of every dropped character.
 INVISIBLE = "\x00"
 
-_STRUCTURAL = {0x09, 0x0A, 0x0D}
+_STRUCTURAL = {0x09, 0x0A, 0x0D}  # tab, LF, CR: structure, not dropped
+_STARTS = [first for first, _ in NONPRINTABLE_RANGES]
 
 
-def _class_of_dropped() -> str:
-    parts: list[str] = []
-    for first, last in NONPRINTABLE_RANGES:
-        lo = first
-        for cp in [*sorted(c for c in _STRUCTURAL if first <= c <= last), last + 1]:
-            hi = cp - 1
-            if lo <= hi and not (lo >= 0xD800 and hi <= 0xDFFF):  # no surrogates in text
-                parts.append(_escape(lo) if lo == hi else f"{_escape(lo)}-{_escape(hi)}")
-            lo = cp + 1
-    return "[" + "".join(parts) + "]"
-
-
-def _escape(cp: int) -> str:
-    return f"\\U{cp:08x}"
-
-
-_DROPPED = re.compile(_class_of_dropped() + "+")
-_DROPPED_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+def _dropped_code_point(cp: int) -> bool:
+    if cp in _STRUCTURAL:
+        return False
+    index = bisect.bisect_right(_STARTS, cp) - 1
+    return index >= 0 and cp <= NONPRINTABLE_RANGES[index][1]
 
 
 def mask_dropped(text: str) -> str:
-    """Replace every character Ollama drops by ``INVISIBLE``, keeping offsets."""
-    pattern = _DROPPED_ASCII if text.isascii() else _DROPPED
-    return pattern.sub(lambda m: INVISIBLE * len(m.group()), text)
+    """Replace every character Ollama drops by ``INVISIBLE``, keeping offsets.
+
+    Only the distinct characters of the text are looked up, so the cost is one pass
+    of ``set`` and one of ``str.translate``.
+    """
+    dropped = {ord(ch): 0 for ch in set(text) if _dropped_code_point(ord(ch))}
+    return text.translate(dropped) if dropped else text
 
 
 def is_dropped(char: str) -> bool:
     """True for a character Ollama's lexer silently drops (tab, CR and LF excepted)."""
-    return bool(_DROPPED.match(char))
+    return _dropped_code_point(ord(char))
 
 
 def describe(char: str) -> str:

@@ -63,3 +63,39 @@ def test_real_world_corpus(entry: dict[str, Any]) -> None:
     data = (folder / entry["file"]).read_bytes()
     expected = entry["commands"] if entry["parse"] == "ok" else entry["error"]
     assert outcome(data) == expected
+
+
+def accepted_inputs() -> list[Any]:
+    cases = [
+        pytest.param(case_bytes(c), id=c["name"])
+        for c in (p.values[0] for p in params("parser/cases.json", lambda c: c["kind"] in PARSE_KINDS) if p.values[0])
+        if c["expect"] == "ok"
+    ]
+    folder = corpus_dir()
+    files = (
+        [pytest.param(path.read_bytes(), id=path.name[:3]) for path in sorted(folder.glob("*.Modelfile"))]
+        if folder
+        else []
+    )
+    return cases + files
+
+
+@pytest.mark.parametrize("data", accepted_inputs())
+def test_format_round_trips_every_accepted_input(data: bytes) -> None:
+    try:
+        parsed = modelfile.parse(data)
+    except ModelfileError:
+        return  # rejected inputs have nothing to format
+    formatted = modelfile.format(parsed)
+    again = modelfile.parse(formatted)
+    assert again.ollama_commands() == parsed.ollama_commands()
+    assert modelfile.format(again) == formatted
+
+
+def test_typed_parameters_follow_ollama_create() -> None:
+    parsed = modelfile.parse(
+        "FROM x\nPARAMETER temperature 0.7\nPARAMETER num_ctx +4096\nPARAMETER use_mmap T\nPARAMETER mirostat 1\n"
+    )
+    values = [p.typed() for p in parsed.of_type(modelfile.Parameter)]
+    assert values == [pytest.approx(0.7), 4096, True, None]
+    assert values[0] == 0.699999988079071  # float32, as Ollama stores it
