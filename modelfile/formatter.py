@@ -15,7 +15,9 @@ quoting is again sound, ``format`` is idempotent.
 
 from __future__ import annotations
 
+from modelfile.errors import ModelfileError
 from modelfile.ir import Command, Comment, Message, Modelfile, Parameter, Quoting
+from modelfile.parser import parse
 
 _EDGES = (" ", "\t")
 
@@ -69,9 +71,6 @@ def quote_value(text: str, written: Quoting = Quoting.BARE) -> str:
 
 
 def _reads_back(candidate: str, text: str) -> bool:
-    from modelfile.errors import ModelfileError
-    from modelfile.parser import parse
-
     try:
         probe = parse(f"SYSTEM {candidate}\nFROM x\n")
     except ModelfileError:

@@ -47,16 +47,10 @@ def parse(source: str | bytes, *, path: str | os.PathLike[str] | None = None) ->
     Accepts exactly what Ollama's parser accepts; anything else raises
     ``ModelfileError`` with the line and column of the fault.
     """
-    text = decode(source) if isinstance(source, bytes | bytearray) else text_from_str(source)
-    src = Source(text, os.fspath(path) if path is not None else None)
-    masked = mask_dropped(text)
-    try:
-        tree = lark_parser().parse(masked)
-    except UnexpectedInput as error:
-        raise explain(error, src, masked) from None
-    modelfile = _build(tree, src, masked)
-    if not any(isinstance(command, From) for command in modelfile.commands):
-        raise missing_from(src)
+    modelfile, errors, _ = parse_recovering(source, path=path, limit=1)
+    if errors:
+        raise errors[0]
+    assert modelfile is not None
     return modelfile
 
 

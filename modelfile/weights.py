@@ -12,6 +12,7 @@ import enum
 import json
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,24 +90,26 @@ def _file(path: Path) -> Weights:
     return Weights(Kind.NOT_A_MODEL, path, f"{path.name} is not a GGUF file (it starts with {start[:4]!r})")
 
 
+def _magic(expected: bytes, what: str) -> Callable[[Path], str | None]:
+    return lambda file: None if head(file, len(expected)) == expected else f"{file.name} is not a {what}"
+
+
+#: Ollama's ``filesForModel``, in its order: the first pattern with matches decides.
+_FOLDER_LAYOUTS: tuple[tuple[str, Kind, Callable[[Path], str | None]], ...] = (
+    ("model*.safetensors", Kind.SAFETENSORS_DIR, safetensors_problem),
+    ("consolidated*.safetensors", Kind.SAFETENSORS_DIR, safetensors_problem),
+    ("pytorch_model*.bin", Kind.PYTORCH_DIR, _magic(_ZIP_MAGIC, "PyTorch zip archive")),
+    ("consolidated*.pth", Kind.PYTORCH_DIR, _magic(_ZIP_MAGIC, "PyTorch zip archive")),
+    ("*.gguf", Kind.GGUF_DIR, _magic(GGUF_MAGIC, "GGUF file")),
+    ("*.bin", Kind.GGUF_DIR, _magic(GGUF_MAGIC, "GGUF file")),
+)
+
+
 def _folder(path: Path) -> Weights:
-    for pattern in ("model*.safetensors", "consolidated*.safetensors"):
+    for pattern, kind, problem_of in _FOLDER_LAYOUTS:
         found = sorted(path.glob(pattern))
         if found:
-            problems = [p for p in map(safetensors_problem, found) if p]
-            return Weights(Kind.SAFETENSORS_DIR, path, problems[0] if problems else None)
-    for pattern in ("pytorch_model*.bin", "consolidated*.pth"):
-        found = sorted(path.glob(pattern))
-        if found:
-            bad = [f for f in found if head(f, 4) != _ZIP_MAGIC]
-            problem = f"{bad[0].name} is not a PyTorch zip archive" if bad else None
-            return Weights(Kind.PYTORCH_DIR, path, problem)
-    for pattern in ("*.gguf", "*.bin"):
-        found = sorted(path.glob(pattern))
-        if found:
-            bad = [f for f in found if head(f, 4) != GGUF_MAGIC]
-            problem = f"{bad[0].name} is not a GGUF file" if bad else None
-            return Weights(Kind.GGUF_DIR, path, problem)
+            return Weights(kind, path, next(filter(None, map(problem_of, found)), None))
     return Weights(Kind.NOT_A_MODEL, path, "no model files found (no Modelfile or safetensors files found)")
 
 
