@@ -66,3 +66,54 @@ class ModelfileError(MfcError):
             "hint": self.hint,
             "ollama": self.ollama,
         }
+
+
+class TemplateError(MfcError):
+    """A Go TEMPLATE that cannot be parsed, translated or executed.
+
+    ``line``/``column`` are positions in the template text; ``go_error`` is what Ollama
+    (Go's ``text/template``) says about the same template, when it also fails.
+    """
+
+    code = "MF401"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int = 1,
+        column: int = 1,
+        hint: str | None = None,
+        go_error: str | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+        self.go_error = go_error
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        return f"template:{self.line}:{self.column}: {self.message}"
+
+    def render(self) -> str:
+        out = [str(self)]
+        if self.source_line is not None:
+            out.append(render_excerpt(self.source_line, self.line, self.column))
+        if self.hint:
+            out.append(f"  = help: {self.hint}")
+        return "\n".join(out)
+
+
+class UnsupportedTemplateError(TemplateError):
+    """Valid Go, but mfc cannot translate it to Jinja2 faithfully."""
+
+    code = "MF402"
+
+
+class TemplateExecutionError(TemplateError):
+    """Rendering failed where Go's ``Execute`` fails too (or would print garbage)."""
+
+    code = "MF403"

@@ -1,0 +1,32 @@
+"""The Jinja environment translated templates run in: sandboxed, immutable, with Go's
+undefined value and the runtime functions, and nothing else."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jinja2 import Template
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from modelfile.template.runtime import GLOBALS
+from modelfile.template.values import GoUndefined
+
+
+def new_environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=GoUndefined,
+        autoescape=False,
+        extensions=["jinja2.ext.loopcontrols"],
+    )
+    env.globals.update(GLOBALS)
+    return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> ImmutableSandboxedEnvironment:
+    return new_environment()
+
+
+@lru_cache(maxsize=256)
+def compile_jinja(source: str) -> Template:
+    return environment().from_string(source)
