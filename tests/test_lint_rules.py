@@ -105,6 +105,16 @@ CASES = [
     ('FROM x\nSYSTEM "a\nb"\n', {"MF504"}),
     ('FROM x\r\nSYSTEM """a\r\nb"""\r\n', {"MF505"}),
     ("from x\n", {"MF506"}),
+    # TEMPLATE checks (MF4xx), at Modelfile positions
+    ('FROM x\nTEMPLATE """{{ .Prompt }}{{ end }}"""\n', {"MF401"}),
+    ('FROM x\nTEMPLATE """{{ range .Messages }}{{ .Contnet }}{{ end }}"""\n', {"MF403"}),
+    ('FROM x\nTEMPLATE """{{ range $m := .Messages }}{{ $m.Role }}{{ $m.Text }}{{ end }}"""\n', {"MF403"}),
+    (
+        'FROM x\nTEMPLATE """{{ with .Tools }}{{ range . }}{{ .Function.Name }}{{ end }}{{ end }}{{ .Prompt }}"""\n',
+        set(),
+    ),
+    ('FROM x\nTEMPLATE """{{ .System }}"""\n', {"MF404"}),
+    ('FROM x\nTEMPLATE """{{ template "t" }}"""\n', {"MF401"}),
     # syntax errors keep Ollama's verdict; recovery finds the next one
     ("FROM x\nPARAMTER a 1\nPARAMETR b 2\n", {"MF001"}),
     ("FROM x\nMESSAGE User hi\n", {"MF002"}),
@@ -129,6 +139,12 @@ def test_recovery_reports_every_broken_line(tmp_path: Path) -> None:
         b"FROM x\nPARAMTER a 1\nPARAMETR b 2\nPARAMETER top_k 5\nPARAMETER top_k 6\n", path=str(tmp_path / "M")
     )
     assert [(d.code, d.line) for d in found] == [("MF001", 2), ("MF001", 3), ("MF206", 4)]
+
+
+def test_template_findings_point_into_the_modelfile(tmp_path: Path) -> None:
+    text = 'FROM x\nTEMPLATE """{{ range .Messages }}\n{{ .Contnet }}{{ end }}"""\n'
+    found = lint_bytes(text.encode(), path=str(tmp_path / "Modelfile"))
+    assert [(d.code, d.line, d.column, d.hint) for d in found] == [("MF403", 3, 4, "did you mean .Content?")]
 
 
 def test_num_ctx_against_a_real_gguf_header(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ COMMANDS = {
     "lint": ("builder.cli.lint", "lint_command"),
     "fmt": ("builder.cli.fmt", "fmt_command"),
     "rule": ("builder.cli.rule", "rule_command"),
+    "template": ("builder.cli.template", "template_group"),
 }
 
 
@@ -45,7 +46,7 @@ def cli() -> None:
     """mfc: a compiler for Ollama Modelfiles.
 
     Parse, lint and format Modelfiles exactly as Ollama reads them, with errors that
-    point at the line and column.
+    point at the line and column; translate and render Ollama's Go chat templates.
     """
 
 

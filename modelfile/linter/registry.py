@@ -29,6 +29,11 @@ from modelfile.linter.rules.mf302_empty_prompt import EmptyPrompt
 from modelfile.linter.rules.mf303_duplicate_instruction import DuplicateInstruction
 from modelfile.linter.rules.mf304_escape_sequence import EscapeSequence
 from modelfile.linter.rules.mf305_requires_not_semver import RequiresNotSemver
+from modelfile.linter.rules.mf401_template_syntax import TemplateSyntax
+from modelfile.linter.rules.mf402_untranslatable_template import UntranslatableTemplate
+from modelfile.linter.rules.mf403_unknown_template_field import UnknownTemplateField
+from modelfile.linter.rules.mf404_template_ignores_conversation import TemplateIgnoresConversation
+from modelfile.linter.rules.mf405_missing_stop import MissingStop
 from modelfile.linter.rules.mf501_text_after_closing_quote import TextAfterClosingQuote
 from modelfile.linter.rules.mf502_trailing_comment import TrailingComment
 from modelfile.linter.rules.mf503_invisible_character import InvisibleCharacter
@@ -72,6 +77,11 @@ RULES: tuple[type[Rule], ...] = (
     DuplicateInstruction,
     EscapeSequence,
     RequiresNotSemver,
+    TemplateSyntax,
+    UntranslatableTemplate,
+    UnknownTemplateField,
+    TemplateIgnoresConversation,
+    MissingStop,
     TextAfterClosingQuote,
     TrailingComment,
     InvisibleCharacter,

@@ -1,5 +1,6 @@
 """The Jinja environment translated templates run in: sandboxed, immutable, with Go's
-undefined value and the runtime functions, and nothing else."""
+undefined value and the runtime functions, and nothing else (no extensions: break and
+continue are translated without ``loopcontrols``)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,7 @@ from modelfile.template.values import GoUndefined
 
 
 def new_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        undefined=GoUndefined,
-        autoescape=False,
-        extensions=["jinja2.ext.loopcontrols"],
-    )
+    env = ImmutableSandboxedEnvironment(undefined=GoUndefined, autoescape=False)
     env.globals.update(GLOBALS)
     return env
 

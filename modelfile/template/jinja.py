@@ -52,6 +52,7 @@ class Scope:
     names: dict[int, str]
     loop_vars: frozenset[int] = frozenset()
     functions: bool = True  # False in the last turn of a legacy template
+    loop: str | None = None  # flag stem of the innermost range that break/continue jump out of
 
 
 class JinjaEmitter:
@@ -88,8 +89,13 @@ class JinjaEmitter:
                 after_block = i == 0 or _is_block(items[i - 1])
                 before_block = i + 1 == len(items) or _is_block(items[i + 1])
                 out.append(emit_text(item.text, after_block, before_block, last and i + 1 == len(items)))
-            else:
-                out.append(self.statement_jinja(item, scope))
+                continue
+            out.append(self.statement_jinja(item, scope))
+            if scope.loop and i + 1 < len(items) and may_jump(item):
+                # The rest of this list runs only if no break/continue happened above.
+                rest = n.List(items[i + 1 :], items[i + 1].pos)
+                out.append(f"{{% if not ns.{scope.loop}skip %}}{self.list_jinja(rest, scope)}{{% endif %}}")
+                break
         return "".join(out)
 
     def statement_jinja(self, node: n.Statement, scope: Scope) -> str:
@@ -147,17 +153,24 @@ class JinjaEmitter:
         if node.pipe.assign:
             raise self.unsupported("range assigning to existing variables is not supported", node.pos)
         collection = self.pipeline_value(replace(node.pipe, decls=()), scope)
-        inner = Scope(value, names, scope.loop_vars | frozenset(decls), scope.functions)
-        out = f"{{% for {key}, {value} in _range({collection}) %}}{self.list_jinja(node.body, inner)}"
+        jumps = any(may_jump(item) for item in node.body.nodes)
+        flag = self.fresh("loop") if jumps else None
+        inner = Scope(value, names, scope.loop_vars | frozenset(decls), scope.functions, flag)
+        body = self.list_jinja(node.body, inner)
+        if flag:
+            # break and continue without Jinja's loopcontrols extension: flags in the namespace.
+            body = f"{{% set ns.{flag}skip = ns.{flag}stop %}}{{% if not ns.{flag}skip %}}{body}{{% endif %}}"
+        out = f"{{% for {key}, {value} in _range({collection}) %}}{body}"
         if node.otherwise is not None:
             out += "{% else %}" + self.list_jinja(node.otherwise, scope)
-        return out + "{% endfor %}"
+        out += "{% endfor %}"
+        return (f"{{% set ns.{flag}stop = false %}}" if flag else "") + out
 
     def break_jinja(self, node: n.Break, scope: Scope) -> str:
-        return "{% break %}"
+        return f"{{% set ns.{scope.loop}stop = true %}}{{% set ns.{scope.loop}skip = true %}}"
 
     def continue_jinja(self, node: n.Continue, scope: Scope) -> str:
-        return "{% continue %}"
+        return f"{{% set ns.{scope.loop}skip = true %}}"
 
     def define_jinja(self, node: n.Define, scope: Scope) -> str:
         raise self.unsupported("{{ define }} is not supported", node.pos, "Ollama's own templates never use it")
@@ -276,6 +289,16 @@ def quote_jinja(text: str) -> str:
             out.append(char)
     out.append('"')
     return "".join(out)
+
+
+def may_jump(node: n.Statement) -> bool:
+    """Whether a statement can break or continue the range it is in."""
+    if isinstance(node, n.Break | n.Continue):
+        return True
+    if isinstance(node, n.If | n.With):
+        lists = [body for _, body in node.branches] + ([node.otherwise] if node.otherwise else [])
+        return any(may_jump(item) for body in lists for item in body.nodes)
+    return False
 
 
 def _is_block(node: n.Statement) -> bool:
