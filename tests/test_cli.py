@@ -173,3 +173,10 @@ def test_rule_command() -> None:
     code, out = run("rule", "unknown-parameter")
     assert code == 0 and out.startswith("MF201 unknown-parameter (error)")
     assert run("rule", "MF999")[0] == 2
+
+
+def test_unreadable_files_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "Modelfile").symlink_to(tmp_path / "missing")
+    code, out = run("lint", str(tmp_path))
+    assert code == 1 and "MF000 cannot read Modelfile" in out
+    assert run("fmt", "--check", str(tmp_path))[0] == 1

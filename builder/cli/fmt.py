@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from builder.cli.options import discover, echo_json, json_option, read_input
+from builder.cli.options import discover, display_name, echo_json, json_option, read_input
 from modelfile import ModelfileError, parse
 from modelfile.decoding import decode, encode, encoding_of, round_trips
 from modelfile.formatter import format_modelfile
@@ -43,8 +43,14 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, as_json: bool) 
 
 
 def _one(path: str, dry: bool, diff: bool, quiet: bool) -> dict[str, Any]:
-    data = read_input(path)
-    shown = "<stdin>" if path == "-" else path
+    shown = display_name(path)
+    try:
+        data = read_input(path)
+    except OSError as error:
+        message = f"{shown}: cannot read: {error.strerror}"
+        if not quiet:
+            click.echo(message, err=True)
+        return {"path": shown, "changed": False, "error": {"message": message}}
     try:
         modelfile = parse(data, path=None if path == "-" else path)
     except ModelfileError as error:

@@ -7,7 +7,7 @@ import click
 
 from builder.cli.options import discover, read_input
 from modelfile.decoding import decode, encode, encoding_of, round_trips
-from modelfile.linter import ConfigError, Diagnostic, Severity, lint_bytes
+from modelfile.linter import ConfigError, Diagnostic, Severity, lint, lint_bytes
 from modelfile.linter.fixes import apply_fixes
 from modelfile.linter.report import FORMATS, render
 
@@ -69,7 +69,10 @@ def _lint_one(
     path: str, select: tuple[str, ...], ignore: tuple[str, ...], fix: bool, unsafe: bool, stdin_filename: str | None
 ) -> list[Diagnostic]:
     named = stdin_filename if path == "-" else path
-    data = read_input(path)
+    try:
+        data = read_input(path)
+    except OSError:
+        return lint(path, select=select, ignore=ignore)  # reports MF000 with the reason
     found = lint_bytes(data, path=named, select=select, ignore=ignore)
     if not fix or path == "-":
         return found

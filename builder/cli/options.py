@@ -59,6 +59,19 @@ def read_input(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def read_argument(path: str, param_hint: str) -> bytes:
+    """``read_input`` for a command-line argument: an unreadable file is a usage error."""
+    try:
+        return read_input(path)
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint=param_hint) from None
+
+
+def display_name(path: str) -> str:
+    """How messages name a path (``<stdin>`` for ``-``)."""
+    return "<stdin>" if path == "-" else path
+
+
 def echo_json(data: Any) -> None:
     import json
 

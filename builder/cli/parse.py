@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from builder.cli.options import echo_json, json_option, read_input
+from builder.cli.options import display_name, echo_json, json_option, read_argument
 from modelfile import ModelfileError, parse
 
 
@@ -17,13 +17,9 @@ def parse_command(file: str, as_json: bool) -> None:
 
     Exit 0 when Ollama would accept the file, 1 when it would not.
     """
+    data = read_argument(file, "FILE")
     try:
-        data = read_input(file)
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {file}: {error.strerror}", param_hint="FILE") from None
-    path = "<stdin>" if file == "-" else file
-    try:
-        modelfile = parse(data, path=path)
+        modelfile = parse(data, path=display_name(file))
     except ModelfileError as error:
         if as_json:
             echo_json({"ok": False, "error": error.to_dict()})

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from builder.cli.options import echo_json, json_option, read_input
+from builder.cli.options import display_name, echo_json, json_option, read_argument
 from modelfile import ModelfileError, parse
 from modelfile.decoding import decode
 from modelfile.errors import TemplateError
@@ -29,11 +29,8 @@ class Loaded:
 
 def load(path: str) -> Loaded:
     """A template file, or the last TEMPLATE of a Modelfile."""
-    try:
-        data = read_input(path)
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
-    name = "<stdin>" if path == "-" else path
+    data = read_argument(path, "FILE")
+    name = display_name(path)
     try:
         modelfile = parse(data, path=name)
     except ModelfileError:
@@ -115,8 +112,8 @@ def render_command(file: str, values_path: str, as_json: bool) -> None:
     """Print the prompt Ollama builds from the template in FILE and the values given, exactly."""
     loaded = load(file)
     try:
-        values = json.loads(read_input(values_path))
-    except (OSError, ValueError) as error:
+        values = json.loads(read_argument(values_path, "--values"))
+    except ValueError as error:
         raise click.BadParameter(f"{values_path}: not readable JSON: {error}", param_hint="--values") from None
     if not isinstance(values, dict):
         raise click.BadParameter(f"{values_path}: expected a JSON object", param_hint="--values")
