@@ -97,8 +97,8 @@ def shortest_digits(value: float, bits: int = 64) -> tuple[str, int]:
         return "0", 1
     if bits == 32:
         target = struct.unpack("<f", struct.pack("<f", value))[0]
-        for precision in range(1, 10):
-            text = f"{target:.{precision}e}" if precision > 1 else f"{target:.0e}"
+        for significant in range(1, 10):  # 9 digits always identify a float32
+            text = f"{target:.{significant - 1}e}"
             if struct.unpack("<f", struct.pack("<f", float(text)))[0] == target:
                 break
     else:

@@ -15,6 +15,7 @@ from vectors import params
 
 from modelfile.decoding import decode, encode, encoding_of, round_trips
 from modelfile.gguf_metadata import ArrayInfo, GGUFError, read_metadata
+from modelfile.gojson import Float32, UnsupportedValueError, marshal
 from modelfile.gostrconv import SyntaxOrRangeError, parse_bool, parse_float32, parse_int
 from modelfile.linter.docs import render
 from modelfile.paths import PathError, expand_path
@@ -197,3 +198,32 @@ def test_rules_doc_is_generated_from_the_rules() -> None:
     assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == render(), (
         "run: python -m modelfile.linter.docs > docs/rules.md"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (100000000.0, "100000000"),
+        (2.5, "2.5"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (-0.0, "-0"),
+        (3.0, "3"),
+        (5e-324, "5e-324"),
+        (Float32(0.7), "0.7"),
+        (Float32(123456.789), "123456.79"),
+        (Float32(16777217.0), "16777216"),
+        ('<a&b>\u2028\n\x01\b\f"\\é', '"\\u003ca\\u0026b\\u003e\\u2028\\n\\u0001\\b\\f\\"\\\\é"'),
+        ({"b": [1, None, True], "a": b"hi"}, '{"a":"aGk=","b":[1,null,true]}'),
+    ],
+)
+def test_go_json(value: object, expected: str) -> None:
+    assert marshal(value) == expected
+
+
+def test_go_json_refuses_nan() -> None:
+    with pytest.raises(UnsupportedValueError):
+        marshal(float("nan"))

@@ -266,9 +266,7 @@ def literal_jinja(value: str | int | float | bool | None) -> str:
         return "false"
     if isinstance(value, str):
         return quote_jinja(value)
-    if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else f"{value!r}"
-    return str(value)
+    return repr(value)  # ints and finite floats (Go literals are never inf or NaN)
 
 
 def quote_jinja(text: str) -> str:

@@ -110,16 +110,18 @@ class GoStruct(GoValue):
 
 
 def _empty(value: Any) -> bool:
+    """Go's ``omitempty``: false, 0, "", nil, and empty slices and maps are left out."""
     if isinstance(value, JSONList | JSONMap | OrderedProperties):
         return value.nil or len(value) == 0
     if isinstance(value, GoStruct):
         return False
-    return (
-        value is None
-        or value is False
-        or (value == 0 and not isinstance(value, str))
-        or (isinstance(value, str | bytes | list | tuple | dict) and len(value) == 0)
-    )
+    if value is None or value is False:
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 0
+    if isinstance(value, str | bytes | list | tuple | dict):
+        return len(value) == 0
+    return False
 
 
 class JSONMap(dict[str, Any], GoValue):
