@@ -234,6 +234,20 @@ def test_messages_print_as_structs_but_never_as_pointers() -> None:
         template.render("{{ .Messages }}", values)
 
 
+def test_json_of_a_message_keeps_nil_slices_null() -> None:
+    values = {
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "a", "images": [], "tool_calls": []},
+        ]
+    }
+    got = template.render("{{ range .Messages }}{{ json . }}|{{ .Images }}{{ .ToolCalls }};{{ end }}", values)
+    assert got == (
+        '{"Role":"user","Content":"hi","Thinking":"","Images":null,"ToolCalls":null,"ToolName":"","ToolCallID":""}|[][];'
+        '{"Role":"assistant","Content":"a","Thinking":"","Images":[],"ToolCalls":[],"ToolName":"","ToolCallID":""}|[][];'
+    )
+
+
 def test_json_of_tool_calls_uses_go_field_names() -> None:
     calls = [{"id": "c1", "function": {"index": 0, "name": "f", "arguments": {"a": 1}}}]
     values = {"messages": [{"role": "assistant", "content": "", "tool_calls": calls}]}

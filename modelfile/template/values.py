@@ -111,7 +111,7 @@ class GoStruct(GoValue):
 
 def _empty(value: Any) -> bool:
     """Go's ``omitempty``: false, 0, "", nil, and empty slices and maps are left out."""
-    if isinstance(value, JSONList | JSONMap | OrderedProperties):
+    if isinstance(value, JSONList | JSONMap | OrderedProperties | GoSlice):
         return value.nil or len(value) == 0
     if isinstance(value, GoStruct):
         return False
@@ -186,6 +186,24 @@ class JSONList(list[Any], GoValue):
         return "null" if self.nil else "[" + ",".join(marshal(t) for t in self) + "]"
 
 
+class GoSlice(list[Any], GoValue):
+    """A Go slice that remembers being nil: prints ``[]`` either way, marshals ``null`` when nil."""
+
+    go_type = "[]interface {}"
+
+    def __init__(self, items: list[Any] | None) -> None:
+        super().__init__(items or [])
+        self.nil = items is None
+
+    def go_string(self, *, top: bool) -> str:
+        from modelfile.template.goprint import sprint_value
+
+        return "[" + " ".join(sprint_value(item, top=False) for item in self) + "]"
+
+    def __gojson__(self) -> str:
+        return "null" if self.nil else marshal(list(self))
+
+
 class PropertyType(list[str], GoValue):
     """``api.PropertyType``: one type prints bare and marshals as a string."""
 
@@ -257,8 +275,9 @@ def go_any(value: Any) -> Any:
 
 
 def message(data: Mapping[str, Any]) -> GoStruct:
-    images = [base64.b64decode(i) if isinstance(i, str) else bytes(i) for i in data.get("images") or []]
-    calls = [tool_call(c) for c in data.get("tool_calls") or []]
+    raw_images, raw_calls = data.get("images"), data.get("tool_calls")
+    images = GoSlice(None if raw_images is None else [_image(i) for i in raw_images])
+    calls = GoSlice(None if raw_calls is None else [tool_call(c) for c in raw_calls])
     return GoStruct(
         "template.Message",
         MESSAGE_FIELDS,
@@ -273,6 +292,10 @@ def message(data: Mapping[str, Any]) -> GoStruct:
         },
         pointer=True,
     )
+
+
+def _image(data: Any) -> bytes:
+    return base64.b64decode(data) if isinstance(data, str) else bytes(data)
 
 
 def tool_call(data: Mapping[str, Any]) -> GoStruct:
