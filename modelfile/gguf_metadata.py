@@ -52,15 +52,43 @@ class ArrayInfo:
     length: int
 
 
+@dataclass(frozen=True)
+class TensorInfo:
+    """One tensor's entry: GGUF dimensions (innermost first), GGML type number, data offset."""
+
+    name: str
+    shape: tuple[int, ...]
+    ggml_type: int
+    offset: int  # from the start of the tensor data section
+
+    @property
+    def elements(self) -> int:
+        count = 1
+        for size in self.shape:
+            count *= size
+        return count
+
+
 @dataclass
 class GGUFMetadata:
-    """The header and key/value metadata of a GGUF file."""
+    """The header and key/value metadata of a GGUF file (and its tensor table, if read)."""
 
     path: str
     version: int
     tensor_count: int
     metadata: dict[str, Any] = field(default_factory=dict)
     data_offset: int = 0  # where the tensor-info section starts
+    tensors: list[TensorInfo] = field(default_factory=list)
+    tensor_data_offset: int = 0  # where tensor data starts (only with tensors read)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(t.elements for t in self.tensors)
+
+    @property
+    def file_type(self) -> int | None:
+        value = self.metadata.get("general.file_type")
+        return value if isinstance(value, int) else None
 
     @property
     def architecture(self) -> str | None:
@@ -86,15 +114,20 @@ def is_gguf(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def read_metadata(path: str | os.PathLike[str], *, arrays: Iterable[str] = ()) -> GGUFMetadata:
-    """Parse the header and metadata of ``path``; arrays are kept only for keys in ``arrays``."""
+def read_metadata(path: str | os.PathLike[str], *, arrays: Iterable[str] = (), tensors: bool = False) -> GGUFMetadata:
+    """Parse the header and metadata of ``path``; arrays are kept only for keys in ``arrays``;
+    with ``tensors``, the tensor table too (checked against the file's size)."""
     wanted = set(arrays)
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size < 8:
             raise GGUFError(f"{os.fspath(path)}: not a GGUF file (only {size} bytes)")
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _Reader(os.fspath(path), data, size).read(wanted)
+            reader = _Reader(os.fspath(path), data, size)
+            meta = reader.read(wanted)
+            if tensors:
+                reader.tensors(meta)
+            return meta
 
 
 class _Reader:
@@ -151,6 +184,27 @@ class _Reader:
             meta.metadata[key] = self.value(kind, key in wanted)
         meta.data_offset = self.pos
         return meta
+
+    def tensors(self, meta: GGUFMetadata) -> None:
+        self.pos = meta.data_offset
+        if meta.tensor_count > self.size:
+            raise self.fail(f"header claims {meta.tensor_count} tensors")
+        for _ in range(meta.tensor_count):
+            name = self.string()
+            dims = self.take("I", 4)
+            if dims > 8:
+                raise self.fail(f"tensor {name!r} has {dims} dimensions")
+            shape = tuple(self.count() for _ in range(dims))
+            kind = self.take("I", 4)
+            offset = self.take("Q", 8)
+            meta.tensors.append(TensorInfo(name, shape, kind, offset))
+        alignment = meta.metadata.get("general.alignment", 32)
+        if not isinstance(alignment, int) or alignment <= 0:
+            raise self.fail(f"bad general.alignment {alignment!r}")
+        meta.tensor_data_offset = (self.pos + alignment - 1) // alignment * alignment
+        for tensor in meta.tensors:
+            if meta.tensor_data_offset + tensor.offset > self.size:
+                raise GGUFError(f"{self.path}: tensor {tensor.name!r} starts past the end of the file (truncated GGUF)")
 
     def value(self, kind: int, keep_array: bool) -> Any:
         if kind in _SCALARS:

@@ -34,9 +34,23 @@ def _value(value: Any) -> bytes:
     raise TypeError(value)
 
 
-def write_gguf(path: Path, metadata: dict[str, Any]) -> Path:
-    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(metadata))
+def write_gguf(path: Path, metadata: dict[str, Any], tensors: dict[str, tuple[int, ...]] | None = None) -> Path:
+    """A GGUF v3 file; ``tensors`` maps names to shapes of F32 tensors (filled with
+    their index), laid out with the default 32-byte alignment."""
+    tensors = tensors or {}
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(metadata))
     for key, value in metadata.items():
         out += _string(key) + _value(value)
+    data = b""
+    for index, (name, shape) in enumerate(tensors.items()):
+        out += _string(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
+        out += struct.pack("<IQ", 0, len(data))
+        count = 1
+        for d in shape:
+            count *= d
+        data += struct.pack(f"<{count}f", *([float(index)] * count))
+        data += b"\0" * (-len(data) % 32)
+    if tensors:
+        out += b"\0" * (-len(out) % 32) + data
     path.write_bytes(out)
     return path

@@ -16,6 +16,14 @@ COMMANDS = {
     "fmt": ("builder.cli.fmt", "fmt_command"),
     "rule": ("builder.cli.rule", "rule_command"),
     "template": ("builder.cli.template", "template_group"),
+    "build": ("builder.cli.build", "build_command"),
+    "list": ("builder.cli.listing", "list_command"),
+    "show": ("builder.cli.show", "show_command"),
+    "cp": ("builder.cli.manage", "cp_command"),
+    "rm": ("builder.cli.manage", "rm_command"),
+    "prune": ("builder.cli.manage", "prune_command"),
+    "verify": ("builder.cli.verify", "verify_command"),
+    "inspect": ("builder.cli.inspect_gguf", "inspect_command"),
 }
 
 
@@ -46,7 +54,8 @@ def cli() -> None:
     """mfc: a compiler for Ollama Modelfiles.
 
     Parse, lint and format Modelfiles exactly as Ollama reads them, with errors that
-    point at the line and column; translate and render Ollama's Go chat templates.
+    point at the line and column; translate and render Ollama's Go chat templates;
+    build models into an Ollama-compatible store and run them, without a daemon.
     """
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -76,3 +76,27 @@ def echo_json(data: Any) -> None:
     import json
 
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+store_option = click.option(
+    "--store",
+    "store_root",
+    metavar="DIR",
+    help="The model store (default: $MFC_MODELS, else $OLLAMA_MODELS, else ~/.ollama/models).",
+)
+
+
+def open_store(root: str | None) -> Any:
+    """The store ``--store`` names (or the default one)."""
+    from builder.store import Store, default_root
+
+    return Store(default_root(root))
+
+
+def fail(message: str, *, as_json: bool = False, code: int = 1, **fields: Any) -> NoReturn:
+    """Report an error in one line (a JSON record with ``--json``) and exit with ``code``."""
+    if as_json:
+        echo_json({"ok": False, "error": {"message": message, **fields}})
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(code)

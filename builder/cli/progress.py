@@ -1,0 +1,56 @@
+"""Build progress on standard error: status lines, and a bar while bytes are hashed or
+copied.  Not on a terminal (CI logs), each status appears once as a plain line and
+byte counts only when a step finishes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from builder.create import Event
+from builder.humanize import human_bytes
+
+
+class ProgressPrinter:
+    def __init__(self, *, quiet: bool = False, interactive: bool | None = None) -> None:
+        self.quiet = quiet
+        self.interactive = sys.stderr.isatty() if interactive is None else interactive
+        self.status = ""
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet:
+            return
+        if event.status != self.status:
+            self._finish()
+            self.status = event.status
+            if not event.total:
+                click.echo(event.status, err=True)
+            elif self.interactive:
+                self.bar = click.progressbar(
+                    length=event.total,
+                    label=event.status,
+                    file=sys.stderr,
+                    show_pos=False,
+                    show_percent=True,
+                    show_eta=True,
+                )
+                self.bar.render_progress()
+                self.done = 0
+        if event.total:
+            if self.bar is not None:
+                self.bar.update(event.completed - self.done)
+                self.done = event.completed
+            elif event.completed >= event.total:
+                click.echo(f"{event.status} ({human_bytes(event.total)})", err=True)
+
+    def _finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def close(self) -> None:
+        self._finish()

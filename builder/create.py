@@ -1,0 +1,380 @@
+"""``build`` (Ollama's create pipeline): a Modelfile into layers, blobs and a manifest.
+
+Modelfile -> create request (``request.py``, all checks first) -> base layers (local
+GGUF files, or every layer of a model already in the store) -> Ollama's create rules
+(TEMPLATE and SYSTEM replace, PARAMETERs merge, LICENSEs and ADAPTERs accumulate,
+MESSAGEs replace) -> config blob -> blobs and manifest written under the store lock,
+manifest last.  The same inputs give the same manifest bytes anywhere: nothing in them
+depends on time, paths or the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder import layers as encode
+from builder.errors import BuildError, ModelNameError, StoreError
+from builder.ggml_types import check_complete
+from builder.hashcache import HashCache
+from builder.humanize import human_number
+from builder.manifest import (
+    ADAPTER,
+    CONFIG_MEDIA_TYPE,
+    DRAFT,
+    LICENSE,
+    MESSAGES,
+    MODEL,
+    PARAMS,
+    PROJECTOR,
+    SYSTEM,
+    TEMPLATE,
+    Config,
+    Layer,
+    Manifest,
+    file_type_name,
+)
+from builder.names import ModelName, parse_name
+from builder.request import BlobRef, CreateRequest, Source, create_request
+from builder.store import Store, default_root, digest_of_bytes
+from modelfile.gguf_metadata import GGUFError, GGUFMetadata, read_metadata
+from modelfile.ir import Modelfile
+from modelfile.parser import parse_file
+from modelfile.template.named import match
+from modelfile.weights import Kind, inspect
+
+WEIGHT_SUFFIXES = (".gguf", ".bin", ".safetensors", ".pth")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: ``status`` lines as Ollama prints them; byte counts while hashing/copying."""
+
+    status: str
+    total: int = 0
+    completed: int = 0
+
+
+Progress = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    name: str
+    digest: str  # sha256 hex of the manifest: the model's ID
+    layers: tuple[Layer, ...]
+    config: Layer
+    warnings: tuple[str, ...] = ()
+    template: str | None = None  # the built-in template chosen for the GGUF, if any
+    written: bool = True  # False for a dry run
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "digest": self.digest,
+            "config": self.config.to_dict(),
+            "layers": [layer.to_dict() for layer in self.layers],
+            "warnings": list(self.warnings),
+            "template": self.template,
+            "written": self.written,
+        }
+
+
+@dataclass
+class _Pending:
+    """A layer still to be written: bytes, or a file with its (cached) digest."""
+
+    media_type: str
+    data: bytes | None = None
+    path: Path | None = None
+    digest: str = ""
+    size: int = 0
+    from_: str = ""
+    meta: GGUFMetadata | None = None
+    existed: bool = False  # the blob was in the store before this build
+
+
+@dataclass
+class _Plan:
+    layers: list[_Pending] = field(default_factory=list)
+    parent_config: Config | None = None
+    warnings: list[str] = field(default_factory=list)
+    template: str | None = None
+
+
+def build(
+    modelfile: Modelfile | str | os.PathLike[str],
+    name: str,
+    *,
+    store: Store | str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    link: bool = False,
+) -> BuildResult:
+    """Build ``modelfile`` (a path or a parsed Modelfile) as ``name`` in ``store``."""
+    report: Progress = progress or (lambda event: None)
+    parsed = modelfile if isinstance(modelfile, Modelfile) else parse_file(modelfile)
+    target = parse_name(name)
+    the_store = store if isinstance(store, Store) else Store(default_root(store))
+    request = create_request(parsed)
+    cache = HashCache(the_store.root)
+    plan = _Plan(warnings=list(request.warnings))
+    if request.from_model is not None:
+        _inherit(the_store, request, plan)
+    else:
+        _import_files(request, plan, the_store, cache, report)
+    if request.adapter is not None:
+        plan.layers.append(_weights_layer(request.adapter, the_store, cache, report, command="ADAPTER"))
+    for draft in request.drafts:
+        pending = _weights_layer(draft, the_store, cache, report, command="DRAFT")
+        pending.media_type = DRAFT
+        plan.layers.append(pending)
+    _apply_create_rules(request, plan, the_store)
+    config = _config(request, plan)
+    if dry_run:
+        manifest = _manifest(plan, config)
+        return _result(target, manifest, plan, written=False)
+    with the_store.locked():
+        stored_name = the_store.resolve(target)
+        previous = the_store.find_optional(stored_name)
+        created: list[Path] = []
+        try:
+            for pending in plan.layers:
+                _write(the_store, pending, link, report)
+                if not pending.existed:
+                    created.append(the_store.blob_path(pending.digest))
+            config_layer = Layer(CONFIG_MEDIA_TYPE, *_digest_bytes(config))
+            if not the_store.has_blob(config_layer.digest):
+                created.append(the_store.blob_path(config_layer.digest))
+            the_store.add_bytes(config)
+            manifest = Manifest(config_layer, tuple(_as_layer(p) for p in plan.layers))
+            for pending in plan.layers:
+                report(Event(f"{'using existing' if pending.existed else 'creating new'} layer {pending.digest}"))
+            report(Event("writing manifest"))
+            digest = the_store.write_manifest(stored_name, manifest)
+        except BaseException:
+            for path in created:  # leave the store as it was
+                path.unlink(missing_ok=True)
+            raise
+        if previous is not None and previous.digest != digest:
+            the_store.remove_unused(previous.manifest)  # as Ollama does when a name is rebuilt
+        cache.save()
+    report(Event("success"))
+    return _result(stored_name, manifest, plan, digest=digest)
+
+
+# ---- sources ------------------------------------------------------------------------------
+
+
+def _inherit(store: Store, request: CreateRequest, plan: _Plan) -> None:
+    """``FROM <model>``: every layer of the parent, each marked ``from`` = the parent."""
+    source, at = request.from_model or "", request.from_where
+    looks_like_path = source.startswith((".", "/", "~")) or source.lower().endswith(WEIGHT_SUFFIXES)
+    try:
+        parent = store.find(source)
+    except ModelNameError:
+        if looks_like_path or os.sep in source:
+            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
+        raise BuildError(f"{at}: FROM {source}: neither a file nor a valid model name") from None
+    except StoreError as error:
+        if looks_like_path:
+            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
+        raise BuildError(f"{at}: FROM {source}: {error} (mfc builds from local models; it does not pull)") from None
+    shortname = parent.name.display()
+    for layer in parent.manifest.layers:
+        meta = _gguf(store.blob_path(layer.digest)) if layer.media_type in (MODEL, PROJECTOR) else None
+        plan.layers.append(_Pending(layer.media_type, digest=layer.digest, size=layer.size, from_=shortname, meta=meta))
+    plan.parent_config = Config.decode(store.read_blob(parent.manifest.config.digest))
+
+
+def _import_files(request: CreateRequest, plan: _Plan, store: Store, cache: HashCache, report: Progress) -> None:
+    for path in request.files:
+        if isinstance(path, BlobRef):
+            plan.layers.append(_weights_layer(path, store, cache, report))
+            continue
+        weights = inspect(path)
+        if weights.kind is Kind.GGUF_DIR and weights.problem is None:
+            files = sorted(path.glob("*.gguf")) or sorted(path.glob("*.bin"))
+        elif weights.kind is Kind.GGUF:
+            files = [path]
+        elif weights.kind in (Kind.SAFETENSORS_DIR, Kind.PYTORCH_DIR) and weights.problem is None:
+            raise BuildError(
+                f"FROM {path}: converting {weights.kind.value}s to GGUF is not supported yet; convert to GGUF first"
+            )
+        else:
+            raise BuildError(f"FROM {path}: {weights.problem or 'not a GGUF file'}")
+        for file in files:
+            report(Event("parsing GGUF"))
+            pending = _weights_layer(file, store, cache, report)
+            plan.layers.append(pending)
+            _autodetect_template(pending, plan, report)
+
+
+def _weights_layer(
+    source: Source, store: Store, cache: HashCache, report: Progress, *, command: str = "FROM"
+) -> _Pending:
+    if isinstance(source, BlobRef):
+        blob = store.blob_path(source.digest)
+        if not blob.is_file():
+            raise BuildError(f"{source.at}: {source.digest}: no such blob in {store.blobs}")
+        meta = _gguf(blob)
+        return _Pending(_media_type(meta), digest=source.digest, size=blob.stat().st_size, meta=meta)
+    path = source
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if len(ggufs) != 1:
+            raise BuildError(
+                f"{command} {path}: expected one GGUF file in the folder, found {len(ggufs)} "
+                "(safetensors folders are not supported yet)"
+            )
+        path = ggufs[0]
+    meta = _gguf(path)
+    size = path.stat().st_size
+
+    def hashing(done: int) -> None:
+        report(Event(f"hashing {path.name}", size, done))
+
+    digest, size = cache.digest(path, hashing)
+    return _Pending(_media_type(meta), path=path, digest=digest, size=size, meta=meta)
+
+
+def _gguf(path: Path) -> GGUFMetadata:
+    try:
+        meta = read_metadata(path, tensors=True)
+        check_complete(meta)
+        return meta
+    except GGUFError as error:
+        raise BuildError(f"corrupt GGUF: {error}") from None
+    except OSError as error:
+        raise BuildError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _media_type(meta: GGUFMetadata) -> str:
+    """Ollama's choice from the GGUF's keys: a projector (clip/mmproj), a LoRA adapter,
+    else a model."""
+    kind = meta.metadata.get("general.type")
+    vision_only = any(k.endswith("vision.block_count") for k in meta.metadata) and (
+        f"{meta.architecture}.block_count" not in meta.metadata
+    )
+    if kind in ("projector", "mmproj") or meta.architecture == "clip" or vision_only:
+        return PROJECTOR
+    if kind == "adapter":
+        return ADAPTER
+    return MODEL
+
+
+def _autodetect_template(pending: _Pending, plan: _Plan, report: Progress) -> None:
+    """Ollama's import: a GGUF chat template Named() recognises brings the built-in Go
+    template and its stop sequences."""
+    chat_template = pending.meta.metadata.get("tokenizer.chat_template") if pending.meta else None
+    if not isinstance(chat_template, str) or pending.media_type != MODEL:
+        return
+    found = match(chat_template)
+    if found is None:
+        plan.warnings.append(
+            "the GGUF's chat template matches none of Ollama's built-in templates: "
+            "Ollama will render it natively; add a TEMPLATE for mfc run and older Ollama"
+        )
+        return
+    report(Event(f"using autodetected template {found.name}"))
+    plan.template = found.name
+    plan.layers.append(_Pending(TEMPLATE, data=encode.text(found.template)))
+    if found.stop:
+        plan.layers.append(_Pending(PARAMS, data=encode.params({"stop": list(found.stop)})))
+
+
+# ---- Ollama's create rules ----------------------------------------------------------------
+
+
+def _apply_create_rules(request: CreateRequest, plan: _Plan, store: Store) -> None:
+    layers = plan.layers
+    if request.template:
+        layers[:] = [p for p in layers if p.media_type != TEMPLATE]
+        layers.append(_Pending(TEMPLATE, data=encode.text(request.template)))
+    if request.system:
+        layers[:] = [p for p in layers if p.media_type != SYSTEM]
+        layers.append(_Pending(SYSTEM, data=encode.text(request.system)))
+    for text in request.licenses:
+        layers.append(_Pending(LICENSE, data=encode.text(text)))
+    inherited: dict[str, object] = {}
+    for pending in [p for p in layers if p.media_type == PARAMS]:
+        data = pending.data if pending.data is not None else store.read_blob(pending.digest)
+        inherited.update(encode.decode_params(data))
+    merged = encode.merge_params(inherited, request.parameters)
+    if merged:
+        layers[:] = [p for p in layers if p.media_type != PARAMS]
+        layers.append(_Pending(PARAMS, data=encode.params(merged)))
+    if request.messages:
+        layers[:] = [p for p in layers if p.media_type != MESSAGES]
+        layers.append(_Pending(MESSAGES, data=encode.messages(request.messages)))
+    for pending in layers:
+        if pending.data is not None:
+            pending.digest, pending.size = _digest_bytes(pending.data)
+
+
+def _digest_bytes(data: bytes) -> tuple[str, int]:
+    return digest_of_bytes(data), len(data)
+
+
+def _config(request: CreateRequest, plan: _Plan) -> bytes:
+    models = [p for p in plan.layers if p.media_type == MODEL and p.meta is not None]
+    last = models[-1].meta if models else None
+    parent = plan.parent_config or Config()
+    config = Config(
+        model_format=parent.model_format or "gguf",
+        model_family=(last.architecture or "") if last else "",
+        model_families=tuple(m.meta.architecture or "" for m in models if m.meta) or None,
+        model_type=human_number(last.parameter_count) if last else "",
+        file_type=file_type_name(last.file_type) if last else "",
+        renderer=request.renderer or parent.renderer,
+        parser=request.parser or parent.parser,
+        requires=request.requires or parent.requires,
+        capabilities=parent.capabilities,
+    )
+    return config.encode()
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def _write(store: Store, pending: _Pending, link: bool, report: Progress) -> None:
+    pending.existed = store.has_blob(pending.digest)
+    if pending.data is not None:
+        store.add_bytes(pending.data)
+        return
+    if pending.path is None:
+        if not pending.existed:
+            raise BuildError(f"blob {pending.digest} is missing from the store")
+        return
+
+    def copying(done: int) -> None:
+        report(Event(f"copying {pending.path.name if pending.path else ''}", pending.size, done))
+
+    digest, _ = store.add_file(pending.path, pending.digest, link=link, progress=copying)
+    pending.digest = digest
+
+
+def _as_layer(pending: _Pending) -> Layer:
+    return Layer(pending.media_type, pending.digest, pending.size, pending.from_)
+
+
+def _manifest(plan: _Plan, config: bytes) -> Manifest:
+    digest, size = _digest_bytes(config)
+    return Manifest(Layer(CONFIG_MEDIA_TYPE, digest, size), tuple(_as_layer(p) for p in plan.layers))
+
+
+def _result(
+    name: ModelName, manifest: Manifest, plan: _Plan, *, digest: str | None = None, written: bool = True
+) -> BuildResult:
+    return BuildResult(
+        name=name.display(),
+        digest=digest or hashlib.sha256(manifest.encode()).hexdigest(),
+        layers=manifest.layers,
+        config=manifest.config,
+        warnings=tuple(plan.warnings),
+        template=plan.template,
+        written=written,
+    )

@@ -1,0 +1,367 @@
+"""An Ollama-compatible model store: ``blobs/sha256-<hex>`` and
+``manifests/<host>/<namespace>/<model>/<tag>``.
+
+Writes are crash-safe.  A blob is streamed into a temporary file inside ``blobs/``
+(its name is not a digest, so Ollama's prune removes it if we die), hashed on the
+way, fsynced and renamed into place; a manifest is written to a temporary file in
+the store root (outside ``manifests/``, where Ollama would take it for a model) and
+renamed into place after every blob it names exists.  One file lock serialises
+writers to a store; readers need none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from filelock import FileLock
+
+from builder.errors import ModelNameError, ModelNotFound, StoreError
+from builder.manifest import Layer, Manifest
+from builder.names import ModelName, parse_name
+
+CHUNK = 8 * 1024 * 1024
+DIGEST = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
+PRUNE_GRACE = 3600.0  # Ollama leaves blobs younger than an hour alone: another process may be writing them
+
+Progress = Callable[[int], None]  # bytes done so far
+Writer = Callable[[IO[bytes]], object]  # fills a temporary file
+
+
+def default_root(store: str | os.PathLike[str] | None = None) -> Path:
+    """``--store``, else ``$MFC_MODELS``, else ``$OLLAMA_MODELS``, else ``~/.ollama/models``."""
+    if store:
+        return Path(store).expanduser()
+    for variable in ("MFC_MODELS", "OLLAMA_MODELS"):
+        value = os.environ.get(variable, "").strip().strip("\"'")  # Ollama trims quotes too
+        if value:
+            return Path(value).expanduser()
+    return Path.home() / ".ollama" / "models"
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    name: ModelName
+    path: Path
+    manifest: Manifest
+    digest: str  # sha256 hex of the manifest bytes: the model's ID
+    modified: float
+
+
+def digest_of_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def hash_file(path: Path, progress: Progress | None = None) -> tuple[str, int]:
+    """sha256 and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            if progress:
+                progress(size)
+    return "sha256:" + digest.hexdigest(), size
+
+
+class Store:
+    """One store root."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.blobs = self.root / "blobs"
+        self.manifests = self.root / "manifests"
+
+    # ---- locking ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise writers (build, cp, rm, prune) to this store."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.root / ".mfc.lock")):
+            yield
+
+    # ---- blobs --------------------------------------------------------------------------
+
+    def blob_path(self, digest: str) -> Path:
+        match = DIGEST.match(digest)
+        if match is None:
+            raise StoreError(f"invalid digest format: {digest!r}")
+        return self.blobs / f"sha256-{match.group(1).lower()}"
+
+    def has_blob(self, digest: str) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def read_blob(self, digest: str) -> bytes:
+        try:
+            return self.blob_path(digest).read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"blob {digest} is missing from {self.blobs}") from None
+
+    def add_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data`` (if new); its digest and size."""
+        digest = digest_of_bytes(data)
+        final = self.blob_path(digest)
+        if not final.exists():
+            self._commit(lambda handle: handle.write(data), final)
+        self._touch(final)
+        return digest, len(data)
+
+    def add_file(
+        self, source: Path, digest: str | None = None, *, link: bool = False, progress: Progress | None = None
+    ) -> tuple[str, int]:
+        """Store a file's bytes (if new), by copy or, with ``link``, by hard link.
+
+        ``digest`` is the file's digest when already known (then an existing blob is
+        reused without reading the file).  A copied file is hashed as it is copied;
+        the result is renamed into place only when the hash is known.
+        """
+        if digest is not None and self.has_blob(digest):
+            final = self.blob_path(digest)
+            self._touch(final)
+            return digest, final.stat().st_size
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        if link:
+            linked = self._link(source, progress)
+            if linked is not None:
+                return linked
+        hasher = hashlib.sha256()
+        size = 0
+
+        def copy(handle: IO[bytes]) -> None:
+            nonlocal size
+            with source.open("rb") as reader:
+                while chunk := reader.read(CHUNK):
+                    hasher.update(chunk)
+                    handle.write(chunk)
+                    size += len(chunk)
+                    if progress:
+                        progress(size)
+
+        temp = self._write_temp(copy)
+        found = "sha256:" + hasher.hexdigest()
+        if digest is not None and digest != found:
+            temp.unlink(missing_ok=True)
+            raise StoreError(f"{source} changed while it was being stored (expected {digest}, read {found})")
+        self._place(temp, self.blob_path(found))
+        return found, size
+
+    def _link(self, source: Path, progress: Progress | None) -> tuple[str, int] | None:
+        temp = self.blobs / f"sha256-mfc-link-{os.getpid()}-{time.monotonic_ns()}.tmp"
+        try:
+            os.link(source, temp)
+        except OSError:
+            return None  # another filesystem, or links not supported: copy instead
+        try:
+            digest, size = hash_file(temp, progress)
+            self._place(temp, self.blob_path(digest))
+        finally:
+            temp.unlink(missing_ok=True)
+        return digest, size
+
+    def _write_temp(self, write: Writer) -> Path:
+        """A temporary blob: its name is not a digest, so Ollama's prune removes it if we die."""
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        return _durable_temp(self.blobs, "sha256-mfc-", write)
+
+    def _commit(self, write: Writer, final: Path) -> None:
+        self._place(self._write_temp(write), final)
+
+    def _place(self, temp: Path, final: Path) -> None:
+        if final.exists():
+            temp.unlink(missing_ok=True)
+        else:
+            os.replace(temp, final)
+            os.chmod(final, 0o644)
+            _fsync_dir(final.parent)
+        self._touch(final)
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        now = time.time()
+        with contextlib.suppress(OSError):  # a read-only hard-linked source: the time is advisory
+            os.utime(path, (now, now))
+
+    # ---- manifests ----------------------------------------------------------------------
+
+    def manifest_path(self, name: ModelName) -> Path:
+        return self.manifests.joinpath(*name.parts)
+
+    def resolve(self, name: str | ModelName) -> ModelName:
+        """The name as stored: parts matched without regard to case, as Ollama does."""
+        wanted = parse_name(name) if isinstance(name, str) else name
+        for stored in self._names():
+            if stored.equal_fold(wanted):
+                return stored
+        return wanted
+
+    def find(self, name: str | ModelName) -> StoredModel:
+        resolved = self.resolve(name)
+        path = self.manifest_path(resolved)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise ModelNotFound(f"model '{resolved.display()}' not found in {self.root}") from None
+        manifest = Manifest.decode(data, str(path))
+        return StoredModel(resolved, path, manifest, hashlib.sha256(data).hexdigest(), path.stat().st_mtime)
+
+    def find_optional(self, name: str | ModelName) -> StoredModel | None:
+        try:
+            return self.find(name)
+        except StoreError:
+            return None
+
+    def write_manifest(self, name: ModelName, manifest: Manifest) -> str:
+        """Write the manifest atomically; every blob it names must exist.  Its digest."""
+        return self.write_manifest_bytes(name, manifest.encode())
+
+    def write_manifest_bytes(self, name: ModelName, data: bytes) -> str:
+        """Write manifest bytes (as they are: a copy keeps its ID) through a temporary
+        file outside ``manifests/``, after checking that every blob they name exists."""
+        manifest = Manifest.decode(data, name.display())
+        for layer in (manifest.config, *manifest.layers):
+            if not self.has_blob(layer.digest):
+                raise StoreError(f"refusing to write {name.display()}: blob {layer.digest} is missing")
+        target = self.manifest_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = _durable_temp(self.root, ".mfc-manifest-", lambda handle: handle.write(data))
+        try:
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return hashlib.sha256(data).hexdigest()
+
+    def _names(self) -> Iterator[ModelName]:
+        for path in sorted(self.manifests.glob("*/*/*/*")) if self.manifests.is_dir() else []:
+            if not path.is_file():
+                continue
+            host, namespace, model, tag = path.relative_to(self.manifests).parts
+            try:
+                yield parse_name(f"{host}/{namespace}/{model}:{tag}")
+            except ModelNameError:
+                continue  # Ollama does not list it either
+
+    def models(self) -> list[StoredModel]:
+        """Every readable manifest at Ollama's four-level path."""
+        found = []
+        for name in self._names():
+            try:
+                found.append(self.find(name))
+            except StoreError:
+                continue
+        return found
+
+    def referenced(self) -> set[str]:
+        """Blob file names that some readable manifest uses."""
+        names: set[str] = set()
+        for model in self.models():
+            for layer in (model.manifest.config, *model.manifest.layers):
+                names.add(self.blob_path(layer.digest).name)
+        return names
+
+    def remove_manifest(self, name: ModelName) -> None:
+        path = self.manifest_path(name)
+        path.unlink()
+        for parent in path.parents:  # Ollama's PruneDirectory: drop empty folders
+            if parent == self.manifests:
+                break
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+
+    def remove_unused(self, manifest: Manifest) -> list[Path]:
+        """Delete the blobs of ``manifest`` that no manifest in the store uses (Ollama's
+        ``RemoveLayers``, run after a delete or when a name is rebuilt)."""
+        names = {self.blob_path(layer.digest).name for layer in (manifest.config, *manifest.layers)}
+        return self.prune(grace=0, only=names)
+
+    def prune(self, *, grace: float = PRUNE_GRACE, only: set[str] | None = None) -> list[Path]:
+        """Delete blobs no manifest uses, and temporary files a killed writer left, older
+        than ``grace`` seconds; ``only`` limits it to some blob names.  What was removed."""
+        keep = self.referenced()
+        cutoff = time.time() - grace
+        candidates = sorted(self.blobs.iterdir()) if self.blobs.is_dir() else []
+        if only is None and self.root.is_dir():
+            candidates += sorted(self.root.glob(".mfc-manifest-*.tmp"))
+        removed = []
+        for path in candidates:
+            if path.name in keep or (only is not None and path.name not in only) or not path.is_file():
+                continue
+            if path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
+
+
+def verify(store: Store, names: list[ModelName] | None = None) -> list[str]:
+    """Problems with the store: unreadable manifests, missing blobs, blobs whose bytes
+    no longer hash to their name or whose size differs from the manifest's."""
+    problems: list[str] = []
+    checked: dict[str, str | None] = {}
+    if names is None and store.manifests.is_dir():
+        for path in sorted(store.manifests.glob("*/*/*/*")):
+            if path.is_file():
+                try:
+                    Manifest.decode(path.read_bytes(), str(path))
+                except StoreError as error:
+                    problems.append(str(error))
+    models = [store.find(n) for n in names] if names is not None else store.models()
+    for model in models:
+        for layer in (model.manifest.config, *model.manifest.layers):
+            if layer.digest not in checked:
+                checked[layer.digest] = _check_blob(store, layer)
+            problem = checked[layer.digest]
+            if problem:
+                problems.append(f"{model.name.display()}: {problem}")
+    return problems
+
+
+def _check_blob(store: Store, layer: Layer) -> str | None:
+    path = store.blob_path(layer.digest)
+    if not path.is_file():
+        return f"blob {layer.digest} ({layer.media_type}) is missing"
+    size = path.stat().st_size
+    if size != layer.size:
+        return f"blob {layer.digest} is {size} bytes, the manifest says {layer.size}"
+    found, _ = hash_file(path)
+    if found != "sha256:" + path.name.removeprefix("sha256-"):
+        return f"blob {layer.digest} is corrupt: its bytes hash to {found}"
+    return None
+
+
+def _durable_temp(folder: Path, prefix: str, write: Writer) -> Path:
+    """A new temporary file in ``folder`` holding what ``write`` wrote, fsynced; removed
+    again if writing fails."""
+    name = ""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=prefix, suffix=".tmp", delete=False) as handle:
+            name = handle.name
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        if name:
+            Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
