@@ -24,6 +24,8 @@ COMMANDS = {
     "prune": ("builder.cli.manage", "prune_command"),
     "verify": ("builder.cli.verify", "verify_command"),
     "inspect": ("builder.cli.inspect_gguf", "inspect_command"),
+    "run": ("builder.cli.run", "run_command"),
+    "embed": ("builder.cli.embed", "embed_command"),
 }
 
 

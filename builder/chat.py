@@ -1,0 +1,104 @@
+"""From a conversation to the prompt text a model sees, as Ollama builds it.
+
+The model's Go TEMPLATE is rendered through ``modelfile.template`` (the translated
+Jinja2, in a sandbox).  A model without one uses its GGUF's own Jinja
+``tokenizer.chat_template``, also in a sandbox (what Ollama's runner does natively);
+with neither, Ollama's default ``{{ .Prompt }}``.
+
+``fit`` is Ollama's ``chatPrompt`` truncation: drop messages from the front until the
+prompt fits the context window, keeping dropped system messages and the last message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from jinja2.exceptions import TemplateError as JinjaTemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from modelfile.errors import TemplateExecutionError
+from modelfile.template import render
+
+Message = dict[str, Any]
+DEFAULT_TEMPLATE = "{{ .Prompt }}"
+
+
+class PromptFormat(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def render(self, messages: Sequence[Message], tools: list[Any] | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class GoTemplate:
+    """The model's TEMPLATE layer (or Ollama's default)."""
+
+    text: str
+    description: str = "the model's TEMPLATE"
+
+    def render(self, messages: Sequence[Message], tools: list[Any] | None) -> str:
+        return render(self.text, {"messages": list(messages), "tools": tools})
+
+
+@dataclass(frozen=True)
+class JinjaChatTemplate:
+    """A GGUF ``tokenizer.chat_template``, run as Hugging Face runs it, sandboxed."""
+
+    source: str
+    bos_token: str
+    eos_token: str
+    description: str = "the GGUF's chat template"
+
+    def render(self, messages: Sequence[Message], tools: list[Any] | None) -> str:
+        environment = ImmutableSandboxedEnvironment(
+            trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
+        )
+
+        def raise_exception(message: str) -> None:
+            raise TemplateExecutionError(f"the chat template refused the conversation: {message}")
+
+        def strftime_now(fmt: str) -> str:
+            return datetime.now().strftime(fmt)
+
+        try:
+            template = environment.from_string(self.source)
+            return template.render(
+                messages=list(messages),
+                tools=tools or None,
+                add_generation_prompt=True,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+                raise_exception=raise_exception,
+                strftime_now=strftime_now,
+            )
+        except JinjaTemplateError as error:
+            raise TemplateExecutionError(f"the GGUF's chat template failed: {error}") from None
+
+
+def conversation(system: str | None, history: Sequence[Message], new: Sequence[Message]) -> list[Message]:
+    """Ollama's chat assembly: the Modelfile's MESSAGEs, then the new messages; the
+    SYSTEM prompt first unless the new messages start with their own system message."""
+    messages = [*history, *new]
+    if system and not (new and new[0].get("role") == "system"):
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
+
+
+def fit(
+    messages: Sequence[Message],
+    prompt_format: PromptFormat,
+    count: Callable[[str], int],
+    num_ctx: int,
+    tools: list[Any] | None = None,
+) -> str:
+    """The prompt for the longest tail of ``messages`` that fits ``num_ctx`` tokens."""
+    for start in range(len(messages)):
+        kept_system = [m for m in messages[:start] if m.get("role") == "system"]
+        prompt = prompt_format.render([*kept_system, *messages[start:]], tools)
+        if count(prompt) <= num_ctx or start == len(messages) - 1:
+            return prompt
+    return prompt_format.render([], tools)

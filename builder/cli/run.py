@@ -1,0 +1,106 @@
+"""``mfc run``: answer a prompt with a stored model, or chat on a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from builder.cli.options import echo_json, fail, store_option
+
+if TYPE_CHECKING:
+    from builder.run import Runner
+
+
+@click.command("run")
+@click.argument("name")
+@click.argument("prompt", nargs=-1)
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Override a parameter for this run (repeatable), e.g. -p seed 42.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print one record like Ollama's final /api/generate response instead of streaming.",
+)
+@click.option("--verbose", is_flag=True, help="Show llama.cpp's log, and timings after each answer.")
+@store_option
+def run_command(
+    name: str,
+    prompt: tuple[str, ...],
+    parameters: tuple[tuple[str, str], ...],
+    output: str,
+    verbose: bool,
+    store_root: str | None,
+) -> None:
+    """Run the model NAME on PROMPT (or on standard input), streaming the answer.
+
+    On a terminal without a prompt, starts a chat: /set parameter NAME VALUE,
+    /set system TEXT, /show parameters, /clear, /bye (/? lists them all).  The model's
+    parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.
+    """
+    from builder.cli.options import open_store
+    from builder.run import RunError, Runner, typed_parameter
+    from modelfile.errors import MfcError
+    from modelfile.parameters import PARAMETERS, Kind
+
+    text = " ".join(prompt)
+    if not sys.stdin.isatty():
+        piped = sys.stdin.read()
+        text = f"{piped} {text}" if text and piped else piped or text
+    overrides: dict[str, object] = {}
+    try:
+        for key, value in parameters:
+            typed = typed_parameter(key, value)
+            if PARAMETERS[key].kind is Kind.STRINGS:
+                stops = overrides.setdefault(key, [])
+                assert isinstance(stops, list)
+                stops.append(typed)
+            else:
+                overrides[key] = typed
+        runner = Runner(open_store(store_root), name, overrides=overrides, verbose=verbose)
+    except MfcError as error:
+        fail(str(error), as_json=output == "json")
+    _notes(runner)
+    if not text and sys.stdin.isatty():
+        from builder.cli.repl import chat
+
+        chat(runner, verbose=verbose)
+        return
+    if not text:
+        fail("no prompt: give one as an argument or on standard input", code=2, as_json=output == "json")
+    try:
+        if output == "json":
+            echo_json(runner.generate([{"role": "user", "content": text}], tools=[]).to_dict())
+            return
+        result = runner.generate([{"role": "user", "content": text}], on_text=_write, tools=[])
+    except RunError as error:
+        fail(str(error))
+    except MfcError as error:
+        fail(str(error))
+    click.echo()
+    _notes(runner)
+    if verbose:
+        from builder.cli.repl import print_stats
+
+        print_stats(result)
+
+
+def _notes(runner: Runner) -> None:
+    for note in runner.take_notes():
+        click.echo(f"note: {note}", err=True)
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
