@@ -143,7 +143,7 @@ def build(
         created: list[Path] = []
         try:
             for pending in plan.layers:
-                _write(the_store, pending, link, report)
+                _write(the_store, pending, link, report, cache)
                 if not pending.existed:
                     created.append(the_store.blob_path(pending.digest))
             config_layer = Layer(CONFIG_MEDIA_TYPE, *_digest_bytes(config))
@@ -340,7 +340,7 @@ def _config(request: CreateRequest, plan: _Plan) -> bytes:
 # ---- writing --------------------------------------------------------------------------------
 
 
-def _write(store: Store, pending: _Pending, link: bool, report: Progress) -> None:
+def _write(store: Store, pending: _Pending, link: bool, report: Progress, cache: HashCache) -> None:
     pending.existed = store.has_blob(pending.digest)
     if pending.data is not None:
         store.add_bytes(pending.data)
@@ -355,6 +355,8 @@ def _write(store: Store, pending: _Pending, link: bool, report: Progress) -> Non
 
     digest, _ = store.add_file(pending.path, pending.digest, link=link, progress=copying)
     pending.digest = digest
+    if os.path.samefile(pending.path, store.blob_path(digest)):
+        cache.remember(pending.path, digest)  # a hard-linked blob: touching it changed the file's mtime
 
 
 def _as_layer(pending: _Pending) -> Layer:

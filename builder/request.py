@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.errors import BuildError
+from modelfile.errors import TemplateError, UnsupportedTemplateError
 from modelfile.ir import (
     Adapter,
     Command,
@@ -29,6 +30,8 @@ from modelfile.ir import Parser as ParserCommand
 from modelfile.parameters import DEPRECATED, PARAMETERS, Kind, ParameterError, TypedValue, convert
 from modelfile.paths import PathError, expand_path
 from modelfile.semver import ollama_requires_valid
+from modelfile.template.locate import value_position
+from modelfile.template.translate import translate_template
 
 BLOB_REF = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
 
@@ -119,7 +122,33 @@ def create_request(modelfile: Modelfile, base_dir: Path | None = None) -> Create
     for draft in request.drafts:
         if any(_same(draft, f) for f in request.files):
             raise BuildError(f"DRAFT must not reference the same local path as FROM: {draft}")
+    _check_template(modelfile, request)
     return request
+
+
+def _check_template(modelfile: Modelfile, request: CreateRequest) -> None:
+    """Ollama's create refuses a TEMPLATE Go cannot parse (``template error: ...``); one
+    that parses but that mfc cannot translate still builds (Ollama runs it), with a warning."""
+    templates = [t for t in modelfile.of_type(Template) if t.args]
+    if not request.template or not templates:
+        return
+    command = templates[-1]
+    try:
+        translate_template(request.template)
+    except UnsupportedTemplateError as error:
+        at = _template_where(modelfile, command, error)
+        request.warnings.append(f"{at}: mfc run cannot render this TEMPLATE ({error.message}); Ollama can")
+    except TemplateError as error:
+        hint = f" ({error.hint})" if error.hint else ""
+        at = _template_where(modelfile, command, error)
+        raise BuildError(f"{at}: template error: {error.message}{hint}") from None
+
+
+def _template_where(modelfile: Modelfile, command: Template, error: TemplateError) -> str:
+    if modelfile.source is None:
+        return where(modelfile, command)
+    at = value_position(modelfile.source, command, error.line, error.column)
+    return f"{modelfile.path or '<string>'}:{at.line}:{at.column}"
 
 
 def _blob_ref(value: str, at: str) -> BlobRef | None:

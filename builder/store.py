@@ -156,11 +156,14 @@ class Store:
         return found, size
 
     def _link(self, source: Path, progress: Progress | None) -> tuple[str, int] | None:
+        """A copy-on-write clone of ``source`` where the filesystem can (btrfs, XFS, APFS),
+        else a hard link; None when neither works (then the caller copies)."""
         temp = self.blobs / f"sha256-mfc-link-{os.getpid()}-{time.monotonic_ns()}.tmp"
-        try:
-            os.link(source, temp)
-        except OSError:
-            return None  # another filesystem, or links not supported: copy instead
+        if not _reflink(source, temp):
+            try:
+                os.link(source, temp)
+            except OSError:
+                return None  # another filesystem, or links not supported
         try:
             digest, size = hash_file(temp, progress)
             self._place(temp, self.blob_path(digest))
@@ -339,6 +342,23 @@ def _check_blob(store: Store, layer: Layer) -> str | None:
     if found != "sha256:" + path.name.removeprefix("sha256-"):
         return f"blob {layer.digest} is corrupt: its bytes hash to {found}"
     return None
+
+
+FICLONE = 0x40049409  # Linux ioctl: share the source's extents, copy-on-write
+
+
+def _reflink(source: Path, target: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    try:
+        with source.open("rb") as reader, target.open("xb") as writer:
+            fcntl.ioctl(writer.fileno(), FICLONE, reader.fileno())
+    except OSError:
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _durable_temp(folder: Path, prefix: str, write: Writer) -> Path:

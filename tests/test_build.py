@@ -214,11 +214,34 @@ def test_dry_run_writes_nothing(tmp_path: Path, store: Store, minimal: Path) -> 
     assert build(modelfile(tmp_path, "FROM ./test.gguf\nSYSTEM hi\n"), "m", store=store).digest == result.digest
 
 
-def test_link_imports_by_hard_link(tmp_path: Path, store: Store, minimal: Path) -> None:
-    build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store, link=True)
+def test_link_imports_by_hard_link(
+    tmp_path: Path, store: Store, minimal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("builder.store._reflink", lambda source, target: False)  # as on ext4
+    first = build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store, link=True)
     blob = store.blob_path(store.find("m").manifest.layers[0].digest)
     assert blob.stat().st_ino == minimal.stat().st_ino
     assert oct(blob.stat().st_mode & 0o777) == "0o644"
+
+    def no_hashing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the rebuild hashed the linked file again")
+
+    monkeypatch.setattr("builder.hashcache.hash_file", no_hashing)
+    assert build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store).digest == first.digest
+
+
+def test_link_falls_back_to_a_copy_across_filesystems(
+    tmp_path: Path, store: Store, minimal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cross_device(source: object, target: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("builder.store._reflink", lambda source, target: False)
+    monkeypatch.setattr("os.link", cross_device)
+    build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store, link=True)
+    blob = store.blob_path(store.find("m").manifest.layers[0].digest)
+    assert blob.stat().st_ino != minimal.stat().st_ino
+    assert blob.read_bytes() == minimal.read_bytes()
 
 
 def test_from_a_blob_digest(tmp_path: Path, store: Store, minimal: Path) -> None:
@@ -278,3 +301,22 @@ def test_manifest_decodes_any_formatting() -> None:
     manifest = Manifest.decode(pretty, "pretty")
     assert manifest.layers[0].from_ == "x:latest"
     assert manifest.size == 8
+
+
+def test_a_template_go_cannot_parse_fails_the_build_at_its_position(
+    tmp_path: Path, store: Store, minimal: Path
+) -> None:
+    text = 'FROM ./test.gguf\nTEMPLATE """{{ if .System }}\n{{ .Prompt }"""\n'
+    with pytest.raises(BuildError, match=r"Modelfile:3:12: template error: unexpected '}' in action"):
+        build(modelfile(tmp_path, text), "m", store=store)
+    assert tree(store.root) == {}
+
+
+def test_a_template_mfc_cannot_translate_still_builds_with_a_warning(
+    tmp_path: Path, store: Store, minimal: Path
+) -> None:
+    text = 'FROM ./test.gguf\nTEMPLATE """{{ define "x" }}a{{ end }}{{ template "x" . }}{{ .Prompt }}"""\n'
+    result = build(modelfile(tmp_path, text), "m", store=store)
+    assert [w.removeprefix(str(tmp_path) + "/") for w in result.warnings] == [
+        "Modelfile:2:13: mfc run cannot render this TEMPLATE ({{ define }} is not supported); Ollama can",
+    ]

@@ -258,3 +258,41 @@ def test_four_concurrent_builds_into_one_store(tmp_path: Path, smol_modelfile: P
     assert len(models) == 4
     assert len({m.digest for m in models}) == 1
     assert verify(Store(store)) == []
+
+
+def test_progress_is_plain_lines_off_a_terminal(tmp_path: Path, tiny: Path) -> None:
+    result = mfc("build", "-t", "m", "--store", str(tmp_path / "store"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    size = (tmp_path / "tiny.gguf").stat().st_size
+    assert lines[:3] == ["parsing GGUF", f"hashing tiny.gguf ({size} B)", f"copying tiny.gguf ({size} B)"]
+    assert [line.split(" sha256:")[0] for line in lines[3:]] == ["creating new layer"] * 3 + [
+        "writing manifest",
+        "success",
+    ]
+    assert result.stdout.startswith("built m:latest (")
+    again = mfc("build", "-t", "m", "--store", str(tmp_path / "store"), cwd=tmp_path)
+    assert "hashing" not in again.stderr and "copying" not in again.stderr
+    assert again.stderr.count("using existing layer") == 3
+
+
+def test_progress_draws_a_bar_on_a_terminal() -> None:
+    import io
+
+    from builder.cli.progress import ProgressPrinter
+    from builder.create import Event
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    printer = ProgressPrinter(stream=terminal)
+    printer(Event("parsing GGUF"))
+    for done in (0, 50, 100):
+        printer(Event("hashing model.gguf", 100, done))
+    printer(Event("writing manifest"))
+    printer.close()
+    err = terminal.getvalue()
+    assert "parsing GGUF" in err and "writing manifest" in err
+    assert "hashing model.gguf" in err and "100%" in err

@@ -5,7 +5,7 @@ byte counts only when a step finishes."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -14,9 +14,10 @@ from builder.humanize import human_bytes
 
 
 class ProgressPrinter:
-    def __init__(self, *, quiet: bool = False, interactive: bool | None = None) -> None:
+    def __init__(self, *, quiet: bool = False, stream: TextIO | None = None) -> None:
         self.quiet = quiet
-        self.interactive = sys.stderr.isatty() if interactive is None else interactive
+        self.stream = stream or sys.stderr
+        self.interactive = self.stream.isatty()
         self.status = ""
         self.bar: Any = None
         self.done = 0
@@ -28,12 +29,12 @@ class ProgressPrinter:
             self._finish()
             self.status = event.status
             if not event.total:
-                click.echo(event.status, err=True)
+                click.echo(event.status, file=self.stream)
             elif self.interactive:
                 self.bar = click.progressbar(
                     length=event.total,
                     label=event.status,
-                    file=sys.stderr,
+                    file=self.stream,
                     show_pos=False,
                     show_percent=True,
                     show_eta=True,
@@ -45,7 +46,7 @@ class ProgressPrinter:
                 self.bar.update(event.completed - self.done)
                 self.done = event.completed
             elif event.completed >= event.total:
-                click.echo(f"{event.status} ({human_bytes(event.total)})", err=True)
+                click.echo(f"{event.status} ({human_bytes(event.total)})", file=self.stream)
 
     def _finish(self) -> None:
         if self.bar is not None:
