@@ -5,8 +5,9 @@ Jinja2, in a sandbox).  A model without one uses its GGUF's own Jinja
 ``tokenizer.chat_template``, also in a sandbox (what Ollama's runner does natively);
 with neither, Ollama's default ``{{ .Prompt }}``.
 
-``fit`` is Ollama's ``chatPrompt`` truncation: drop messages from the front until the
-prompt fits the context window, keeping dropped system messages and the last message.
+``fit`` is Ollama's ``chatPrompt``: drop messages from the front until the prompt fits
+the context window, keeping dropped system messages and the last message, then tag
+images ``[img-N]``.
 """
 
 from __future__ import annotations
@@ -94,11 +95,42 @@ def fit(
     count: Callable[[str], int],
     num_ctx: int,
     tools: list[Any] | None = None,
+    *,
+    truncate: bool = True,
+    image_tokens: int = 0,
 ) -> str:
-    """The prompt for the longest tail of ``messages`` that fits ``num_ctx`` tokens."""
-    for start in range(len(messages)):
-        kept_system = [m for m in messages[:start] if m.get("role") == "system"]
-        prompt = prompt_format.render([*kept_system, *messages[start:]], tools)
-        if count(prompt) <= num_ctx or start == len(messages) - 1:
-            return prompt
-    return prompt_format.render([], tools)
+    """Ollama's ``chatPrompt``: the prompt for the longest tail of ``messages`` that fits
+    ``num_ctx`` tokens (``image_tokens`` per image: a model with a projector), with the
+    system messages of the dropped part moved to the front, the last message always
+    kept, and images tagged ``[img-N]`` in the kept messages."""
+    start, kept_system = 0, []
+    if truncate:
+        for index in range(len(messages)):
+            kept_system = [m for m in messages[:index] if m.get("role") == "system"]
+            tail = messages[index:]
+            needed = count(prompt_format.render([*kept_system, *tail], tools))
+            needed += image_tokens * sum(len(m.get("images") or []) for m in tail)
+            if needed <= num_ctx or index == len(messages) - 1:
+                start = index
+                break
+    return prompt_format.render([*kept_system, *tag_images(messages[start:])], tools)
+
+
+def tag_images(messages: Sequence[Message]) -> list[Message]:
+    """Number the images of ``messages`` from 0: each one replaces the next ``[img]`` of
+    its message's text, or is prefixed as ``[img-N]`` when none is left."""
+    tagged, number = [], 0
+    for original in messages:
+        message = dict(original)
+        content, prefix = str(message.get("content") or ""), ""
+        for _ in message.get("images") or []:
+            tag = f"[img-{number}]"
+            if "[img]" in content:
+                content = content.replace("[img]", tag, 1)
+            else:
+                prefix += tag
+            number += 1
+        if message.get("images"):
+            message["content"] = prefix + content
+        tagged.append(message)
+    return tagged
