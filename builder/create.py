@@ -95,6 +95,7 @@ class _Pending:
     from_: str = ""
     meta: GGUFMetadata | None = None
     existed: bool = False  # the blob was in the store before this build
+    stat: os.stat_result | None = None  # a file whose digest is not known yet: hashed as it is copied
 
 
 @dataclass
@@ -135,6 +136,7 @@ def build(
     _apply_create_rules(request, plan, the_store)
     config = _config(request, plan)
     if dry_run:
+        _hash_unknown(plan, cache, report)
         manifest = _manifest(plan, config)
         return _result(target, manifest, plan, written=False)
     with the_store.locked():
@@ -232,13 +234,23 @@ def _weights_layer(
             )
         path = ggufs[0]
     meta = _gguf(path)
-    size = path.stat().st_size
+    stat = path.stat()
+    digest = cache.lookup(path, stat)
+    if digest is not None:
+        return _Pending(_media_type(meta), path=path, digest=digest, size=stat.st_size, meta=meta)
+    return _Pending(_media_type(meta), path=path, size=stat.st_size, meta=meta, stat=stat)
 
-    def hashing(done: int) -> None:
-        report(Event(f"hashing {path.name}", size, done))
 
-    digest, size = cache.digest(path, hashing)
-    return _Pending(_media_type(meta), path=path, digest=digest, size=size, meta=meta)
+def _hash_unknown(plan: _Plan, cache: HashCache, report: Progress) -> None:
+    """A dry run needs every digest without copying anything: hash what is not known."""
+    for pending in plan.layers:
+        if pending.path is not None and not pending.digest:
+            name = pending.path.name
+
+            def hashing(done: int, name: str = name, total: int = pending.size) -> None:
+                report(Event(f"hashing {name}", total, done))
+
+            pending.digest, pending.size = cache.digest(pending.path, hashing)
 
 
 def _gguf(path: Path) -> GGUFMetadata:
@@ -341,22 +353,24 @@ def _config(request: CreateRequest, plan: _Plan) -> bytes:
 
 
 def _write(store: Store, pending: _Pending, link: bool, report: Progress, cache: HashCache) -> None:
-    pending.existed = store.has_blob(pending.digest)
-    if pending.data is not None:
-        store.add_bytes(pending.data)
-        return
     if pending.path is None:
-        if not pending.existed:
+        pending.existed = store.has_blob(pending.digest)
+        if pending.data is not None:
+            store.add_bytes(pending.data)
+        elif not pending.existed:
             raise BuildError(f"blob {pending.digest} is missing from the store")
         return
+    path = pending.path
 
     def copying(done: int) -> None:
-        report(Event(f"copying {pending.path.name if pending.path else ''}", pending.size, done))
+        report(Event(f"copying {path.name}", pending.size, done))
 
-    digest, _ = store.add_file(pending.path, pending.digest, link=link, progress=copying)
-    pending.digest = digest
-    if os.path.samefile(pending.path, store.blob_path(digest)):
-        cache.remember(pending.path, digest)  # a hard-linked blob: touching it changed the file's mtime
+    pending.digest, pending.size, created = store.add_file(path, pending.digest or None, link=link, progress=copying)
+    pending.existed = not created
+    if pending.stat is not None:
+        cache.remember(path, pending.digest, pending.stat)
+    if os.path.samefile(path, store.blob_path(pending.digest)):
+        cache.remember(path, pending.digest)  # a hard-linked blob: touching it changed the file's mtime
 
 
 def _as_layer(pending: _Pending) -> Layer:

@@ -22,20 +22,28 @@ class HashCache:
             if isinstance(loaded, dict):
                 self.entries = loaded
 
+    def lookup(self, path: Path, stat: os.stat_result | None = None) -> str | None:
+        """The remembered digest, if the file's size and mtime are unchanged."""
+        stat = stat or path.stat()
+        entry = self.entries.get(str(path.resolve()))
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and isinstance(entry[2], str):
+            return entry[2]
+        return None
+
     def digest(self, path: Path, progress: Progress | None = None) -> tuple[str, int]:
         """The file's sha256 and size: remembered if size and mtime are unchanged, else hashed."""
-        resolved = str(path.resolve())
         stat = path.stat()
-        entry = self.entries.get(resolved)
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and isinstance(entry[2], str):
-            return entry[2], stat.st_size
+        known = self.lookup(path, stat)
+        if known is not None:
+            return known, stat.st_size
         digest, size = hash_file(path, progress)
-        self.entries[resolved] = [size, stat.st_mtime_ns, digest]
-        self.dirty = True
+        self.remember(path, digest, stat)
         return digest, size
 
-    def remember(self, path: Path, digest: str) -> None:
-        stat = path.stat()
+    def remember(self, path: Path, digest: str, stat: os.stat_result | None = None) -> None:
+        """Remember ``digest`` for the file as ``stat`` saw it (taken before reading it,
+        so that a change while reading makes the entry stale, not wrong)."""
+        stat = stat or path.stat()
         self.entries[str(path.resolve())] = [stat.st_size, stat.st_mtime_ns, digest]
         self.dirty = True
 

@@ -118,17 +118,18 @@ class Store:
 
     def add_file(
         self, source: Path, digest: str | None = None, *, link: bool = False, progress: Progress | None = None
-    ) -> tuple[str, int]:
-        """Store a file's bytes (if new), by copy or, with ``link``, by hard link.
+    ) -> tuple[str, int, bool]:
+        """Store a file's bytes (if new), by copy or, with ``link``, by reflink or hard
+        link: its digest, its size, and whether the blob is new.
 
         ``digest`` is the file's digest when already known (then an existing blob is
-        reused without reading the file).  A copied file is hashed as it is copied;
-        the result is renamed into place only when the hash is known.
+        reused without reading the file).  A copied file is hashed as it is copied, in
+        one pass; the result is renamed into place only when the hash is known.
         """
         if digest is not None and self.has_blob(digest):
             final = self.blob_path(digest)
             self._touch(final)
-            return digest, final.stat().st_size
+            return digest, final.stat().st_size, False
         self.blobs.mkdir(parents=True, exist_ok=True)
         if link:
             linked = self._link(source, progress)
@@ -152,10 +153,9 @@ class Store:
         if digest is not None and digest != found:
             temp.unlink(missing_ok=True)
             raise StoreError(f"{source} changed while it was being stored (expected {digest}, read {found})")
-        self._place(temp, self.blob_path(found))
-        return found, size
+        return found, size, self._place(temp, self.blob_path(found))
 
-    def _link(self, source: Path, progress: Progress | None) -> tuple[str, int] | None:
+    def _link(self, source: Path, progress: Progress | None) -> tuple[str, int, bool] | None:
         """A copy-on-write clone of ``source`` where the filesystem can (btrfs, XFS, APFS),
         else a hard link; None when neither works (then the caller copies)."""
         temp = self.blobs / f"sha256-mfc-link-{os.getpid()}-{time.monotonic_ns()}.tmp"
@@ -166,10 +166,10 @@ class Store:
                 return None  # another filesystem, or links not supported
         try:
             digest, size = hash_file(temp, progress)
-            self._place(temp, self.blob_path(digest))
+            created = self._place(temp, self.blob_path(digest))
         finally:
             temp.unlink(missing_ok=True)
-        return digest, size
+        return digest, size, created
 
     def _write_temp(self, write: Writer) -> Path:
         """A temporary blob: its name is not a digest, so Ollama's prune removes it if we die."""
@@ -179,14 +179,17 @@ class Store:
     def _commit(self, write: Writer, final: Path) -> None:
         self._place(self._write_temp(write), final)
 
-    def _place(self, temp: Path, final: Path) -> None:
-        if final.exists():
-            temp.unlink(missing_ok=True)
-        else:
+    def _place(self, temp: Path, final: Path) -> bool:
+        """Rename ``temp`` to ``final`` unless that blob exists already; whether it was new."""
+        created = not final.exists()
+        if created:
             os.replace(temp, final)
             os.chmod(final, 0o644)
             _fsync_dir(final.parent)
+        else:
+            temp.unlink(missing_ok=True)
         self._touch(final)
+        return created
 
     @staticmethod
     def _touch(path: Path) -> None:

@@ -190,6 +190,18 @@ def test_unchanged_rebuild_reads_no_weights(
     assert build(path, "m", store=store).digest == first.digest
 
 
+def test_a_cold_build_reads_the_weights_once(
+    tmp_path: Path, store: Store, minimal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_hashing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the weights were hashed before being copied (and hashed) again")
+
+    monkeypatch.setattr("builder.hashcache.hash_file", no_hashing)
+    result = build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store)
+    assert result.layers[0].digest == "sha256:" + hashlib.sha256(minimal.read_bytes()).hexdigest()
+    assert build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store).digest == result.digest
+
+
 def test_a_changed_file_is_hashed_again(tmp_path: Path, store: Store, minimal: Path) -> None:
     path = modelfile(tmp_path, "FROM ./test.gguf\n")
     first = build(path, "m", store=store)
