@@ -72,6 +72,12 @@ def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
+def write_through(text: str) -> None:
+    """Streamed model output: written as it comes, not line-buffered."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def echo_json(data: Any) -> None:
     import json
 

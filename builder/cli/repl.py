@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from builder.cli.options import write_through
 from builder.run import Generation, Runner
 from modelfile.errors import MfcError
 
@@ -45,7 +44,7 @@ def chat(runner: Runner, *, verbose: bool = False) -> None:
             continue
         new = [{"role": "user", "content": line}]
         try:
-            result = runner.generate(new, on_text=_write)
+            result = runner.generate(new, on_text=write_through)
         except KeyboardInterrupt:
             click.echo()
             continue
@@ -128,8 +127,3 @@ def print_stats(result: Generation) -> None:
         f"eval rate:            {rate(result.eval_count, result.eval_duration)}",
         err=True,
     )
-
-
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from builder.cli.options import echo_json, fail, store_option
+from builder.cli.options import echo_json, fail, store_option, write_through
 
 if TYPE_CHECKING:
     from builder.run import Runner
@@ -50,7 +50,7 @@ def run_command(
     parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.
     """
     from builder.cli.options import open_store
-    from builder.run import RunError, Runner, typed_parameter
+    from builder.run import Runner, typed_parameter
     from modelfile.errors import MfcError
     from modelfile.parameters import PARAMETERS, Kind
 
@@ -83,9 +83,7 @@ def run_command(
         if output == "json":
             echo_json(runner.generate([{"role": "user", "content": text}], tools=[]).to_dict())
             return
-        result = runner.generate([{"role": "user", "content": text}], on_text=_write, tools=[])
-    except RunError as error:
-        fail(str(error))
+        result = runner.generate([{"role": "user", "content": text}], on_text=write_through, tools=[])
     except MfcError as error:
         fail(str(error))
     click.echo()
@@ -99,8 +97,3 @@ def run_command(
 def _notes(runner: Runner) -> None:
     for note in runner.take_notes():
         click.echo(f"note: {note}", err=True)
-
-
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
