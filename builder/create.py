@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import layers as encode
-from builder.errors import BuildError, ModelNameError, StoreError
+from builder.errors import BuildError, ModelNameError, QuantizeError, StoreError
 from builder.ggml_types import check_complete
 from builder.hashcache import HashCache
 from builder.humanize import human_number
@@ -38,6 +38,9 @@ from builder.manifest import (
     file_type_name,
 )
 from builder.names import ModelName, parse_name
+from builder.quant_cache import QuantCache
+from builder.quantize import QuantizeOptions, check, ensure_room, run
+from builder.quantize import options as quantize_options
 from builder.request import BlobRef, CreateRequest, Source, create_request
 from builder.store import Store, default_root, digest_of_bytes
 from modelfile.gguf_metadata import GGUFError, GGUFMetadata, read_metadata
@@ -56,6 +59,7 @@ class Event:
     status: str
     total: int = 0
     completed: int = 0
+    unit: str = "B"  # what total and completed count: bytes, or tensors
 
 
 Progress = Callable[[Event], None]
@@ -96,6 +100,7 @@ class _Pending:
     meta: GGUFMetadata | None = None
     existed: bool = False  # the blob was in the store before this build
     stat: os.stat_result | None = None  # a file whose digest is not known yet: hashed as it is copied
+    quantize: _Quantization | None = None  # to be quantized when written
 
 
 @dataclass
@@ -114,8 +119,11 @@ def build(
     progress: Progress | None = None,
     dry_run: bool = False,
     link: bool = False,
+    quantize: QuantizeOptions | str | None = None,
 ) -> BuildResult:
-    """Build ``modelfile`` (a path or a parsed Modelfile) as ``name`` in ``store``."""
+    """Build ``modelfile`` (a path or a parsed Modelfile) as ``name`` in ``store``;
+    ``quantize`` (a type such as ``"q4_K_M"``, or ``QuantizeOptions``) quantizes the
+    model layers, once per source and options."""
     report: Progress = progress or (lambda event: None)
     parsed = modelfile if isinstance(modelfile, Modelfile) else parse_file(modelfile)
     target = parse_name(name)
@@ -133,11 +141,19 @@ def build(
         pending = _weights_layer(draft, the_store, cache, report, command="DRAFT")
         pending.media_type = DRAFT
         plan.layers.append(pending)
+    if quantize is not None:
+        opts = quantize if isinstance(quantize, QuantizeOptions) else quantize_options(quantize)
+        _plan_quantization(plan, opts, the_store, cache, report)
     _apply_create_rules(request, plan, the_store)
-    config = _config(request, plan)
     if dry_run:
         _hash_unknown(plan, cache, report)
-        manifest = _manifest(plan, config)
+        manifest = _manifest(plan, _config(request, plan))
+        if any(p.quantize for p in plan.layers):
+            plan.warnings.append(
+                "the quantized model layer's digest (and so the model's ID) is known only after "
+                "quantizing: the dry run shows the source's"
+            )
+            return _result(target, manifest, plan, written=False, digest="")
         return _result(target, manifest, plan, written=False)
     with the_store.locked():
         stored_name = the_store.resolve(target)
@@ -148,6 +164,7 @@ def build(
                 _write(the_store, pending, link, report, cache)
                 if not pending.existed:
                     created.append(the_store.blob_path(pending.digest))
+            config = _config(request, plan)  # from the layers as written (a quantized model has a new file type)
             config_layer = Layer(CONFIG_MEDIA_TYPE, *_digest_bytes(config))
             if not the_store.has_blob(config_layer.digest):
                 created.append(the_store.blob_path(config_layer.digest))
@@ -164,6 +181,7 @@ def build(
         if previous is not None and previous.digest != digest:
             the_store.remove_unused(previous.manifest)  # as Ollama does when a name is rebuilt
         cache.save()
+        QuantCache(the_store.root).remember({p.quantize.key: p.digest for p in plan.layers if p.quantize})
     report(Event("success"))
     return _result(stored_name, manifest, plan, digest=digest)
 
@@ -245,12 +263,16 @@ def _hash_unknown(plan: _Plan, cache: HashCache, report: Progress) -> None:
     """A dry run needs every digest without copying anything: hash what is not known."""
     for pending in plan.layers:
         if pending.path is not None and not pending.digest:
-            name = pending.path.name
+            _hash_now(pending, cache, report)
 
-            def hashing(done: int, name: str = name, total: int = pending.size) -> None:
-                report(Event(f"hashing {name}", total, done))
 
-            pending.digest, pending.size = cache.digest(pending.path, hashing)
+def _hash_now(pending: _Pending, cache: HashCache, report: Progress) -> None:
+    assert pending.path is not None
+    name, total = pending.path.name, pending.size
+    pending.digest, pending.size = cache.digest(
+        pending.path, lambda done: report(Event(f"hashing {name}", total, done))
+    )
+    pending.stat = None
 
 
 def _gguf(path: Path) -> GGUFMetadata:
@@ -296,6 +318,66 @@ def _autodetect_template(pending: _Pending, plan: _Plan, report: Progress) -> No
     plan.layers.append(_Pending(TEMPLATE, data=encode.text(found.template)))
     if found.stop:
         plan.layers.append(_Pending(PARAMS, data=encode.params({"stop": list(found.stop)})))
+
+
+# ---- quantization ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Quantization:
+    source: Path
+    source_type: str
+    options: QuantizeOptions
+    key: str
+
+
+def _plan_quantization(plan: _Plan, opts: QuantizeOptions, store: Store, cache: HashCache, report: Progress) -> None:
+    """Each model layer: the quantized blob from an earlier build with the same source and
+    options, or everything checked now (before any work) and quantized when written."""
+    quantized = QuantCache(store.root)
+    for pending in plan.layers:
+        if pending.media_type != MODEL:
+            continue
+        if not pending.digest:
+            _hash_now(pending, cache, report)  # the digest keys the quantized result
+        source = pending.path if pending.path is not None else store.blob_path(pending.digest)
+        key = opts.cache_key(pending.digest)
+        known = quantized.get(key)
+        if known is not None and store.has_blob(known):
+            report(Event(f"using the {opts.type.name} model quantized before"))
+            blob = store.blob_path(known)
+            pending.path, pending.digest, pending.size = None, known, blob.stat().st_size
+            pending.meta, pending.from_ = _gguf(blob), ""
+            continue
+        try:
+            estimate = check(source, opts)
+            ensure_room(
+                store.root if store.root.exists() else store.root.parent,
+                estimate.output_bytes,
+                f"the {opts.type.name} model",
+            )
+        except QuantizeError as error:
+            raise BuildError(f"--quantize {opts.type.name}: {error}") from None
+        plan.warnings += estimate.warnings
+        pending.quantize = _Quantization(source, estimate.source_type, opts, key)
+
+
+def _write_quantized(store: Store, pending: _Pending, report: Progress) -> None:
+    job = pending.quantize
+    assert job is not None
+    status = f"quantizing {job.source_type} model to {job.options.type.name}"
+    report(Event(status))
+
+    def produce(temp: Path) -> None:
+        try:
+            run(job.source, temp, job.options, lambda done, total: report(Event(status, total, done, "tensors")))
+        except QuantizeError as error:
+            raise BuildError(str(error)) from None
+
+    pending.digest, pending.size, created = store.add_generated(produce)
+    pending.existed = not created
+    pending.path, pending.from_ = None, ""
+    pending.meta = _gguf(store.blob_path(pending.digest))
 
 
 # ---- Ollama's create rules ----------------------------------------------------------------
@@ -353,6 +435,9 @@ def _config(request: CreateRequest, plan: _Plan) -> bytes:
 
 
 def _write(store: Store, pending: _Pending, link: bool, report: Progress, cache: HashCache) -> None:
+    if pending.quantize is not None:
+        _write_quantized(store, pending, report)
+        return
     if pending.path is None:
         pending.existed = store.has_blob(pending.digest)
         if pending.data is not None:
@@ -387,7 +472,7 @@ def _result(
 ) -> BuildResult:
     return BuildResult(
         name=name.display(),
-        digest=digest or hashlib.sha256(manifest.encode()).hexdigest(),
+        digest=hashlib.sha256(manifest.encode()).hexdigest() if digest is None else digest,
         layers=manifest.layers,
         config=manifest.config,
         warnings=tuple(plan.warnings),

@@ -20,3 +20,7 @@ class ModelNotFound(StoreError):
 
 class BuildError(MfcError):
     """A Modelfile that cannot be built (missing weights, bad GGUF, invalid parameter ...)."""
+
+
+class QuantizeError(MfcError):
+    """A quantization that cannot or should not run (checked before the work), or that failed."""

@@ -155,6 +155,20 @@ class Store:
             raise StoreError(f"{source} changed while it was being stored (expected {digest}, read {found})")
         return found, size, self._place(temp, self.blob_path(found))
 
+    def add_generated(self, produce: Callable[[Path], None]) -> tuple[str, int, bool]:
+        """Store a file that ``produce`` writes at the path it is given (a temporary name
+        in ``blobs/``, removed if ``produce`` fails): its digest, size, whether new."""
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        temp = self.blobs / f"sha256-mfc-gen-{os.getpid()}-{time.monotonic_ns()}.tmp"
+        try:
+            produce(temp)
+            digest, size = hash_file(temp)
+            with temp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            return digest, size, self._place(temp, self.blob_path(digest))
+        finally:
+            temp.unlink(missing_ok=True)
+
     def _link(self, source: Path, progress: Progress | None) -> tuple[str, int, bool] | None:
         """A copy-on-write clone of ``source`` where the filesystem can (btrfs, XFS, APFS),
         else a hard link; None when neither works (then the caller copies)."""

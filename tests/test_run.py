@@ -256,7 +256,7 @@ def test_embed_gives_normalised_vectors_that_track_meaning(
     writer.close()
     (folder / "Modelfile").write_text("FROM ./embed.gguf\n")
     embed_store = folder / "store"
-    assert mfc("build", "-q", "-t", "embedder", "--store", str(embed_store), cwd=folder).returncode == 0
+    assert mfc("build", "--quiet", "-t", "embedder", "--store", str(embed_store), cwd=folder).returncode == 0
     result = mfc(
         "embed",
         "embedder",

@@ -91,7 +91,7 @@ def test_show_modelfile_after_the_parent_changed_says_it_gives_the_same_parts(fo
 def test_show_parts_and_json(folder: Path) -> None:
     store = folder / "store"
     (folder / "Modelfile").write_text(MODELFILES["everything"])
-    assert mfc("build", "-q", "-t", "m", "--store", str(store), cwd=folder).returncode == 0
+    assert mfc("build", "--quiet", "-t", "m", "--store", str(store), cwd=folder).returncode == 0
     env = {"MFC_MODELS": str(store)}
     assert mfc("show", "m", "--system", env=env).stdout == '  leading spaces and "quotes"\nand two lines\n'
     assert mfc("show", "m", "--license", env=env).stdout == "MIT\nBSD\nclause\n"
@@ -122,7 +122,7 @@ def test_show_parts_and_json(folder: Path) -> None:
 def test_list_json_is_ollamas_tags_shape(folder: Path) -> None:
     store = folder / "store"
     (folder / "Modelfile").write_text("FROM ./plain.gguf\n")
-    assert mfc("build", "-q", "-t", "me/m:v1", "--store", str(store), cwd=folder).returncode == 0
+    assert mfc("build", "--quiet", "-t", "me/m:v1", "--store", str(store), cwd=folder).returncode == 0
     data = json.loads(mfc("list", "--json", "--store", str(store)).stdout)
     (row,) = data["models"]
     assert row["name"] == row["model"] == "me/m:v1"

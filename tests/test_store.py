@@ -157,11 +157,11 @@ def test_cli_errors_are_one_line_and_change_nothing(
     tmp_path: Path, tiny: Path, modelfile: str, args: list[str], code: int, expected: str
 ) -> None:
     store = tmp_path / "store"
-    assert mfc("build", "-q", "-t", "keep", "--store", str(store), cwd=tmp_path).returncode == 0
+    assert mfc("build", "--quiet", "-t", "keep", "--store", str(store), cwd=tmp_path).returncode == 0
     (tmp_path / "corrupt.gguf").write_bytes(b"GGUF\x03\x00\x00\x00" + b"\xff" * 20)
     (tmp_path / "Modelfile").write_text(modelfile)
     before = tree(store)
-    line = _one_line_failure(mfc("build", "-q", *args, "--store", str(store), cwd=tmp_path), code)
+    line = _one_line_failure(mfc("build", "--quiet", *args, "--store", str(store), cwd=tmp_path), code)
     assert expected in line
     assert tree(store) == before
 
@@ -173,14 +173,14 @@ def test_full_disk_leaves_the_store_untouched(tmp_path: Path) -> None:
     (tmp_path / "Modelfile").write_text("FROM ./big.gguf\nSYSTEM hi\n")
     write_gguf(tmp_path / "small.gguf", {"general.architecture": "llama"})
     (tmp_path / "Small").write_text("FROM ./small.gguf\nSYSTEM kept\n")
-    assert mfc("build", "-q", "-f", "Small", "-t", "keep", "--store", str(store), cwd=tmp_path).returncode == 0
+    assert mfc("build", "--quiet", "-f", "Small", "-t", "keep", "--store", str(store), cwd=tmp_path).returncode == 0
     before = tree(store)
 
     def limit() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
 
-    result = mfc("build", "-q", "-t", "m", "--store", str(store), cwd=tmp_path, preexec_fn=limit)
+    result = mfc("build", "--quiet", "-t", "m", "--store", str(store), cwd=tmp_path, preexec_fn=limit)
     line = _one_line_failure(result)
     assert "File too large" in line or "No space left" in line
     assert tree(store) == before
@@ -192,7 +192,7 @@ def _build_script(store: Path, modelfile: Path, name: str) -> list[str]:
         "-m",
         "builder.cli.main",
         "build",
-        "-q",
+        "--quiet",
         "-f",
         str(modelfile),
         "-t",

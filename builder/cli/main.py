@@ -26,6 +26,7 @@ COMMANDS = {
     "inspect": ("builder.cli.inspect_gguf", "inspect_command"),
     "run": ("builder.cli.run", "run_command"),
     "embed": ("builder.cli.embed", "embed_command"),
+    "quantize": ("builder.cli.quantize", "quantize_command"),
 }
 
 
@@ -62,10 +63,14 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: run the group, turning any unexpected failure into one line."""
+    """Entry point: run the group, turning any unexpected failure into one line.
+    Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), anything else 1."""
     try:
-        return cli.main(args=argv, prog_name="mfc", standalone_mode=True)
-    except KeyboardInterrupt:
+        code = cli.main(args=argv, prog_name="mfc", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         click.echo("mfc: interrupted", err=True)
         sys.exit(130)
     except Exception as error:
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"mfc: internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

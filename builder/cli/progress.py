@@ -46,7 +46,8 @@ class ProgressPrinter:
                 self.bar.update(event.completed - self.done)
                 self.done = event.completed
             elif event.completed >= event.total:
-                click.echo(f"{event.status} ({human_bytes(event.total)})", file=self.stream)
+                amount = human_bytes(event.total) if event.unit == "B" else f"{event.total} {event.unit}"
+                click.echo(f"{event.status} ({amount})", file=self.stream)
 
     def _finish(self) -> None:
         if self.bar is not None:
