@@ -24,7 +24,7 @@ from models import smollm2_gguf  # noqa: E402
 
 from builder import llama_log  # noqa: E402
 from builder.quant_types import parse_type  # noqa: E402
-from builder.quantize import quantize  # noqa: E402
+from builder.quantizer import quantize  # noqa: E402
 
 
 def direct(source: Path, target: Path, ftype: int) -> float:
@@ -66,8 +66,10 @@ def main(rounds: int = 5, types: tuple[str, ...] = ("Q4_K_M", "Q8_0")) -> None:
                     mine.append(ours(f16, folder / "a.gguf", name))
             a, b = statistics.median(mine), statistics.median(theirs)
             same = (folder / "a.gguf").read_bytes() == (folder / "b.gguf").read_bytes()
-            print(f"{name:<8} llama_model_quantize {b:.3f} s   mfc quantize {a:.3f} s   ratio {a / b:.3f} "
-                  f"(goal <= 1.10)   identical output: {same}")
+            print(
+                f"{name:<8} llama_model_quantize {b:.3f} s   mfc quantize {a:.3f} s   ratio {a / b:.3f} "
+                f"(goal <= 1.10)   identical output: {same}"
+            )
 
 
 if __name__ == "__main__":

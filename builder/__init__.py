@@ -1,4 +1,5 @@
-"""mfc's builder: the Ollama-compatible store, ``build``, running, and the ``mfc`` CLI.
+"""mfc's builder: the Ollama-compatible store, ``build``, ``quantize``, running, and the
+``mfc`` CLI.
 
 >>> from builder import build
 >>> result = build("Modelfile", "mymodel")          # doctest: +SKIP
@@ -26,6 +27,9 @@ _EXPORTS = {
     "ModelNotFound": "builder.errors",
     "StoreError": "builder.errors",
     "show_modelfile": "builder.show",
+    "quantize": "builder.quantizer",
+    "QuantizeResult": "builder.quantizer",
+    "QuantizeError": "builder.errors",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -39,8 +39,8 @@ from builder.manifest import (
 )
 from builder.names import ModelName, parse_name
 from builder.quant_cache import QuantCache
-from builder.quantize import QuantizeOptions, check, ensure_room, run
-from builder.quantize import options as quantize_options
+from builder.quantizer import QuantizeOptions, check, ensure_room, run
+from builder.quantizer import options as quantize_options
 from builder.request import BlobRef, CreateRequest, Source, create_request
 from builder.store import Store, default_root, digest_of_bytes
 from modelfile.gguf_metadata import GGUFError, GGUFMetadata, read_metadata

@@ -20,7 +20,7 @@ from builder.errors import BuildError, QuantizeError
 from builder.ggml_types import tensor_bytes
 from builder.manifest import MODEL, Config
 from builder.quant_types import TYPES, available, parse_type
-from builder.quantize import estimate_size, quantize
+from builder.quantizer import estimate_size, quantize
 from builder.run import Runner
 from modelfile.gguf_metadata import read_metadata
 
@@ -64,7 +64,7 @@ def test_output_is_byte_reproducible_for_any_thread_count(f16: Path, tmp_path: P
 
 
 def test_requantizing_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("builder.quantize.run", no_work)
+    monkeypatch.setattr("builder.quantizer.run", no_work)
     with pytest.raises(QuantizeError, match=r"already quantized \(Q4_1.*--allow-requantize"):
         quantize(smollm2_gguf(), tmp_path / "out.gguf", "Q4_K_M")
     assert list(tmp_path.iterdir()) == []
@@ -82,7 +82,7 @@ def test_allow_requantize_works_and_warns(tmp_path: Path) -> None:
 def test_a_type_that_needs_an_imatrix_is_refused_before_any_work(
     f16: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("builder.quantize.run", no_work)
+    monkeypatch.setattr("builder.quantizer.run", no_work)
     with pytest.raises(QuantizeError, match="IQ2_XXS needs an importance matrix for this model"):
         quantize(f16, tmp_path / "out.gguf", "iq2_xxs")
     assert list(tmp_path.iterdir()) == []
@@ -151,7 +151,7 @@ def test_bad_options_are_one_line_errors(f16: Path, tmp_path: Path, args: list[s
 
 
 def test_output_folder_and_disk_are_checked_first(f16: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("builder.quantize.run", no_work)
+    monkeypatch.setattr("builder.quantizer.run", no_work)
     with pytest.raises(QuantizeError, match="no such folder"):
         quantize(f16, tmp_path / "missing" / "out.gguf", "Q8_0")
     with pytest.raises(QuantizeError, match="is the source"):
@@ -160,7 +160,7 @@ def test_output_folder_and_disk_are_checked_first(f16: Path, tmp_path: Path, mon
     with pytest.raises(QuantizeError, match="not writable"):
         quantize(f16, tmp_path / "out.gguf", "Q8_0")
     monkeypatch.undo()
-    monkeypatch.setattr("builder.quantize.run", no_work)
+    monkeypatch.setattr("builder.quantizer.run", no_work)
 
     class Usage:
         free = 10_000_000
@@ -227,3 +227,28 @@ def test_build_refuses_to_requantize_before_writing(tmp_path: Path) -> None:
     result = mfc("build", "-t", "q", "-q", "q4_K_M", "--store", str(store.root), cwd=tmp_path)
     assert result.returncode == 1 and "already quantized" in result.stderr
     assert tree(store.root) == {}
+
+
+def test_a_failed_quantization_in_a_build_leaves_the_store_as_it_was(f16: Path, tmp_path: Path) -> None:
+    (tmp_path / "Keep").write_text(f"FROM {smollm2_gguf()}\n")
+    store = Store(tmp_path / "store")
+    build(tmp_path / "Keep", "keep", store=store)
+    before = tree(store.root)
+    imatrix = write_imatrix(tmp_path / "bad.gguf", f16, width_error=3)
+    (tmp_path / "Modelfile").write_text(f"FROM {f16}\nSYSTEM new text\n")
+    result = mfc(
+        "build", "-t", "q", "-q", "IQ2_XXS", "--imatrix", str(imatrix), "--store", str(store.root), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "llama.cpp failed to quantize" in result.stderr.strip().splitlines()[-1]
+    assert tree(store.root) == before
+
+
+def test_the_api_names_are_the_functions() -> None:
+    import builder.create
+    import builder.quantizer
+    from builder import build as build_function
+    from builder import quantize as quantize_function
+
+    assert callable(build_function) and build_function is builder.create.build
+    assert quantize_function is quantize

@@ -77,7 +77,7 @@ def build_command(
     try:
         quantize = None
         if quantize_type is not None:
-            from builder.quantize import options
+            from builder.quantizer import options
 
             quantize = options(
                 quantize_type,

@@ -76,7 +76,7 @@ def quantize_command(
         raise click.UsageError("give IN.gguf OUT.gguf TYPE (or --list)")
     from builder.cli.progress import ProgressPrinter
     from builder.create import Event
-    from builder.quantize import quantize
+    from builder.quantizer import quantize
     from modelfile.errors import MfcError
 
     printer = ProgressPrinter(quiet=as_json)
