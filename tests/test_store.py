@@ -282,7 +282,7 @@ def test_progress_draws_a_bar_on_a_terminal() -> None:
     import io
 
     from builder.cli.progress import ProgressPrinter
-    from builder.create import Event
+    from builder.events import Event
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import click
 
-from builder.create import Event
+from builder.events import Event
 from builder.humanize import human_bytes
 
 

@@ -75,7 +75,7 @@ def quantize_command(
     if not (source and output and type_name):
         raise click.UsageError("give IN.gguf OUT.gguf TYPE (or --list)")
     from builder.cli.progress import ProgressPrinter
-    from builder.create import Event
+    from builder.events import Event
     from builder.quantizer import quantize
     from modelfile.errors import MfcError
 
