@@ -16,7 +16,7 @@ from typing import Any
 _EXPORTS = {
     "build": "builder.create",
     "BuildResult": "builder.create",
-    "Event": "builder.create",
+    "Event": "builder.events",
     "Store": "builder.store",
     "default_root": "builder.store",
     "verify": "builder.store",
@@ -30,6 +30,10 @@ _EXPORTS = {
     "quantize": "builder.quantizer",
     "QuantizeResult": "builder.quantizer",
     "QuantizeError": "builder.errors",
+    "convert": "builder.conversion",
+    "convert_lora": "builder.conversion",
+    "ConvertResult": "builder.conversion",
+    "ConvertError": "builder.errors",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,13 +11,17 @@ depends on time, paths or the machine.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import layers as encode
-from builder.errors import BuildError, ModelNameError, QuantizeError, StoreError
+from builder.conversion import convert, convert_lora
+from builder.derived import DerivedCache
+from builder.errors import BuildError, ConvertError, ModelNameError, QuantizeError, StoreError
+from builder.events import Event, Progress
 from builder.ggml_types import check_complete
 from builder.hashcache import HashCache
 from builder.humanize import human_number
@@ -38,11 +42,10 @@ from builder.manifest import (
     file_type_name,
 )
 from builder.names import ModelName, parse_name
-from builder.quant_cache import QuantCache
 from builder.quantizer import QuantizeOptions, check, ensure_room, run
 from builder.quantizer import options as quantize_options
 from builder.request import BlobRef, CreateRequest, Source, create_request
-from builder.store import Store, default_root, digest_of_bytes
+from builder.store import Store, default_root, digest_of_bytes, hash_file
 from modelfile.gguf_metadata import GGUFError, GGUFMetadata, read_metadata
 from modelfile.ir import Modelfile
 from modelfile.parser import parse_file
@@ -50,19 +53,8 @@ from modelfile.template.named import match
 from modelfile.weights import Kind, inspect
 
 WEIGHT_SUFFIXES = (".gguf", ".bin", ".safetensors", ".pth")
-
-
-@dataclass(frozen=True)
-class Event:
-    """Progress: ``status`` lines as Ollama prints them; byte counts while hashing/copying."""
-
-    status: str
-    total: int = 0
-    completed: int = 0
-    unit: str = "B"  # what total and completed count: bytes, or tensors
-
-
-Progress = Callable[[Event], None]
+CONVERTED_SUFFIXES = (".json", ".safetensors", ".model", ".jinja", ".txt")
+CONVERTER_VERSION = "mfc-convert-1"  # bump when the converter's output for the same input changes
 
 
 @dataclass(frozen=True)
@@ -101,6 +93,10 @@ class _Pending:
     existed: bool = False  # the blob was in the store before this build
     stat: os.stat_result | None = None  # a file whose digest is not known yet: hashed as it is copied
     quantize: _Quantization | None = None  # to be quantized when written
+    scratch: bool = False  # ``path`` is a file this build made (a conversion): removed afterwards
+    derived_key: str = ""  # the conversion this layer came from, remembered once written
+    source_digest: str = ""  # the digest before quantization
+    quantized_done: bool = False  # already the quantized blob of an earlier build
 
 
 @dataclass
@@ -131,18 +127,39 @@ def build(
     request = create_request(parsed)
     cache = HashCache(the_store.root)
     plan = _Plan(warnings=list(request.warnings))
+    opts = None
+    if quantize is not None:
+        opts = quantize if isinstance(quantize, QuantizeOptions) else quantize_options(quantize)
+    try:
+        return _build(request, plan, target, the_store, cache, report, opts, dry_run, link)
+    finally:
+        for pending in plan.layers:
+            if pending.scratch and pending.path is not None:
+                pending.path.unlink(missing_ok=True)
+
+
+def _build(
+    request: CreateRequest,
+    plan: _Plan,
+    target: ModelName,
+    the_store: Store,
+    cache: HashCache,
+    report: Progress,
+    opts: QuantizeOptions | None,
+    dry_run: bool,
+    link: bool,
+) -> BuildResult:
     if request.from_model is not None:
         _inherit(the_store, request, plan)
     else:
-        _import_files(request, plan, the_store, cache, report)
+        _import_files(request, plan, the_store, cache, report, opts)
     if request.adapter is not None:
-        plan.layers.append(_weights_layer(request.adapter, the_store, cache, report, command="ADAPTER"))
+        plan.layers.append(_adapter_layer(request, plan, the_store, cache, report))
     for draft in request.drafts:
         pending = _weights_layer(draft, the_store, cache, report, command="DRAFT")
         pending.media_type = DRAFT
         plan.layers.append(pending)
-    if quantize is not None:
-        opts = quantize if isinstance(quantize, QuantizeOptions) else quantize_options(quantize)
+    if opts is not None:
         _plan_quantization(plan, opts, the_store, cache, report)
     _apply_create_rules(request, plan, the_store)
     if dry_run:
@@ -181,7 +198,12 @@ def build(
         if previous is not None and previous.digest != digest:
             the_store.remove_unused(previous.manifest)  # as Ollama does when a name is rebuilt
         cache.save()
-        QuantCache(the_store.root).remember({p.quantize.key: p.digest for p in plan.layers if p.quantize})
+        DerivedCache(the_store.root, "quantized").remember(
+            {p.quantize.key: p.digest for p in plan.layers if p.quantize}
+        )
+        DerivedCache(the_store.root, "converted").remember(
+            {p.derived_key: p.source_digest or p.digest for p in plan.layers if p.derived_key}
+        )
     report(Event("success"))
     return _result(stored_name, manifest, plan, digest=digest)
 
@@ -210,7 +232,9 @@ def _inherit(store: Store, request: CreateRequest, plan: _Plan) -> None:
     plan.parent_config = Config.decode(store.read_blob(parent.manifest.config.digest))
 
 
-def _import_files(request: CreateRequest, plan: _Plan, store: Store, cache: HashCache, report: Progress) -> None:
+def _import_files(
+    request: CreateRequest, plan: _Plan, store: Store, cache: HashCache, report: Progress, opts: QuantizeOptions | None
+) -> None:
     for path in request.files:
         if isinstance(path, BlobRef):
             plan.layers.append(_weights_layer(path, store, cache, report))
@@ -220,9 +244,15 @@ def _import_files(request: CreateRequest, plan: _Plan, store: Store, cache: Hash
             files = sorted(path.glob("*.gguf")) or sorted(path.glob("*.bin"))
         elif weights.kind is Kind.GGUF:
             files = [path]
-        elif weights.kind in (Kind.SAFETENSORS_DIR, Kind.PYTORCH_DIR) and weights.problem is None:
+        elif weights.kind is Kind.SAFETENSORS_DIR and weights.problem is None:
+            pending = _converted_layer(path, store, cache, report, opts)
+            plan.layers.append(pending)
+            _autodetect_template(pending, plan, report)
+            continue
+        elif weights.kind is Kind.PYTORCH_DIR and weights.problem is None:
             raise BuildError(
-                f"FROM {path}: converting {weights.kind.value}s to GGUF is not supported yet; convert to GGUF first"
+                f"FROM {path}: PyTorch .bin checkpoints are not converted (they can run code when "
+                "loaded); save the model as safetensors"
             )
         else:
             raise BuildError(f"FROM {path}: {weights.problem or 'not a GGUF file'}")
@@ -268,11 +298,18 @@ def _hash_unknown(plan: _Plan, cache: HashCache, report: Progress) -> None:
 
 def _hash_now(pending: _Pending, cache: HashCache, report: Progress) -> None:
     assert pending.path is not None
-    name, total = pending.path.name, pending.size
-    pending.digest, pending.size = cache.digest(
-        pending.path, lambda done: report(Event(f"hashing {name}", total, done))
-    )
+    pending.digest, pending.size = _digest_reported(pending.path, None if pending.scratch else cache, report)
     pending.stat = None
+
+
+def _digest_reported(path: Path, cache: HashCache | None, report: Progress) -> tuple[str, int]:
+    """A file's digest (remembered in ``cache``, unless None), with progress."""
+    status, total = f"hashing {path.name}", path.stat().st_size
+
+    def hashing(done: int) -> None:
+        report(Event(status, total, done))
+
+    return cache.digest(path, hashing) if cache is not None else hash_file(path, hashing)
 
 
 def _gguf(path: Path) -> GGUFMetadata:
@@ -320,6 +357,122 @@ def _autodetect_template(pending: _Pending, plan: _Plan, report: Progress) -> No
         plan.layers.append(_Pending(PARAMS, data=encode.params({"stop": list(found.stop)})))
 
 
+# ---- conversion ---------------------------------------------------------------------------
+
+
+def _converted_layer(
+    folder: Path, store: Store, cache: HashCache, report: Progress, opts: QuantizeOptions | None
+) -> _Pending:
+    """``FROM ./hf-folder``: the GGUF converted by an earlier build from the same files (or
+    its quantized result), else a conversion into a scratch file in the store."""
+    key = _inputs_key(folder, cache, report, "model")
+    converted = DerivedCache(store.root, "converted").get(key)
+    if converted is not None and store.has_blob(converted):
+        report(Event(f"using the GGUF converted before from {folder.name}"))
+        return _blob_layer(store, converted)
+    if converted is not None and opts is not None:
+        quantized = DerivedCache(store.root, "quantized").get(opts.cache_key(converted))
+        if quantized is not None and store.has_blob(quantized):
+            report(Event(f"using the {opts.type.name} model quantized before from {folder.name}"))
+            pending = _blob_layer(store, quantized)
+            pending.quantized_done = True
+            return pending
+    scratch = _scratch(store, "converted")
+    try:
+        convert(
+            folder,
+            scratch,
+            durable=True,
+            progress=lambda done, total: report(Event("converting model", total, done, "tensors")),
+        )
+    except ConvertError as error:
+        raise BuildError(f"FROM {folder}: {error}") from None
+    pending = _Pending(
+        MODEL,
+        path=scratch,
+        size=scratch.stat().st_size,
+        meta=_gguf(scratch),
+        scratch=True,
+        stat=scratch.stat(),
+        derived_key=key,
+    )
+    return pending
+
+
+def _adapter_layer(request: CreateRequest, plan: _Plan, store: Store, cache: HashCache, report: Progress) -> _Pending:
+    """``ADAPTER``: a GGUF LoRA, or a PEFT folder converted against the base model (the
+    FROM folder, or the model layer's GGUF)."""
+    adapter = request.adapter
+    assert adapter is not None
+    if isinstance(adapter, BlobRef) or not (adapter / "adapter_config.json").is_file():
+        return _weights_layer(adapter, store, cache, report, command="ADAPTER")
+    base: Path | None = next((f for f in request.files if isinstance(f, Path) and (f / "config.json").is_file()), None)
+    models = [p for p in plan.layers if p.media_type == MODEL]
+    if base is None and models:
+        base = models[-1].path or store.blob_path(models[-1].digest)
+    if base is None:
+        raise BuildError(f"ADAPTER {adapter}: no base model to convert the adapter for")
+    key = _inputs_key(adapter, cache, report, f"adapter for {_base_identity(base, cache)}")
+    known = DerivedCache(store.root, "converted").get(key)
+    if known is not None and store.has_blob(known):
+        return _blob_layer(store, known)
+    scratch = _scratch(store, "adapter")
+    try:
+        convert_lora(
+            adapter,
+            base,
+            scratch,
+            durable=True,
+            progress=lambda done, total: report(Event("converting adapter", total, done, "tensors")),
+        )
+    except ConvertError as error:
+        raise BuildError(f"ADAPTER {adapter}: {error}") from None
+    return _Pending(
+        ADAPTER,
+        path=scratch,
+        size=scratch.stat().st_size,
+        meta=_gguf(scratch),
+        scratch=True,
+        stat=scratch.stat(),
+        derived_key=key,
+    )
+
+
+def _inputs_key(folder: Path, cache: HashCache, report: Progress, what: str) -> str:
+    """One key for a folder's conversion: the digests of every file that feeds it, the
+    kind of conversion, and the converter's version."""
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix in CONVERTED_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    digests = {}
+    for path in files:
+        digests[path.relative_to(folder).as_posix()] = _digest_reported(path, cache, report)[0]
+    fields = {"what": what, "files": digests, "converter": CONVERTER_VERSION}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _base_identity(base: Path, cache: HashCache) -> str:
+    if base.is_dir():
+        return cache.digest(base / "config.json")[0]
+    return cache.digest(base)[0]
+
+
+def _blob_layer(store: Store, digest: str) -> _Pending:
+    blob = store.blob_path(digest)
+    meta = _gguf(blob)
+    return _Pending(_media_type(meta), digest=digest, size=blob.stat().st_size, meta=meta)
+
+
+def _scratch(store: Store, kind: str) -> Path:
+    folder = store.root / ".mfc" / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{kind}-{os.getpid()}-{time.monotonic_ns()}.gguf"
+
+
 # ---- quantization ---------------------------------------------------------------------------
 
 
@@ -334,12 +487,13 @@ class _Quantization:
 def _plan_quantization(plan: _Plan, opts: QuantizeOptions, store: Store, cache: HashCache, report: Progress) -> None:
     """Each model layer: the quantized blob from an earlier build with the same source and
     options, or everything checked now (before any work) and quantized when written."""
-    quantized = QuantCache(store.root)
+    quantized = DerivedCache(store.root, "quantized")
     for pending in plan.layers:
-        if pending.media_type != MODEL:
+        if pending.media_type != MODEL or pending.quantized_done:
             continue
         if not pending.digest:
             _hash_now(pending, cache, report)  # the digest keys the quantized result
+        pending.source_digest = pending.digest
         source = pending.path if pending.path is not None else store.blob_path(pending.digest)
         key = opts.cache_key(pending.digest)
         known = quantized.get(key)
@@ -450,8 +604,12 @@ def _write(store: Store, pending: _Pending, link: bool, report: Progress, cache:
     def copying(done: int) -> None:
         report(Event(f"copying {path.name}", pending.size, done))
 
-    pending.digest, pending.size, created = store.add_file(path, pending.digest or None, link=link, progress=copying)
+    pending.digest, pending.size, created = store.add_file(
+        path, pending.digest or None, link=link or pending.scratch, progress=copying
+    )
     pending.existed = not created
+    if pending.scratch:
+        return  # a conversion's scratch file: removed after the build, not worth remembering
     if pending.stat is not None:
         cache.remember(path, pending.digest, pending.stat)
     if os.path.samefile(path, store.blob_path(pending.digest)):

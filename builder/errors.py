@@ -24,3 +24,7 @@ class BuildError(MfcError):
 
 class QuantizeError(MfcError):
     """A quantization that cannot or should not run (checked before the work), or that failed."""
+
+
+class ConvertError(MfcError):
+    """A Hugging Face folder that cannot be converted: the message names the file and what is wrong."""

@@ -181,8 +181,17 @@ class Runner:
 
     # ---- prompts and generation ------------------------------------------------------------------
 
+    def tokenize(self, text: str) -> list[int]:
+        """A prompt's tokens.  A GGUF Jinja template writes BOS itself (Hugging Face
+        templates start with ``{{ bos_token }}``); after a Go template llama.cpp adds it
+        where the vocabulary asks for it, as Ollama's runner does."""
+        tokens: list[int] = self.llm.tokenize(
+            text.encode("utf-8"), add_bos=not isinstance(self.format, JinjaChatTemplate), special=True
+        )
+        return tokens
+
     def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), special=True))
+        return len(self.tokenize(text))
 
     def prompt_for(self, new: Sequence[Message], tools: list[Any] | None = None) -> str:
         messages = conversation(self.system, self.history, new)
@@ -202,7 +211,7 @@ class Runner:
         """Answer the conversation so far plus ``new``, streaming text to ``on_text``."""
         started = time.perf_counter_ns()
         prompt = self.prompt_for(new, tools)
-        tokens = self.llm.tokenize(prompt.encode("utf-8"), special=True)
+        tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
             raise RunError(f"the prompt is {len(tokens)} tokens; the context window is {self.num_ctx} (num_ctx)")
         sampled: list[int] = []

@@ -27,6 +27,7 @@ COMMANDS = {
     "run": ("builder.cli.run", "run_command"),
     "embed": ("builder.cli.embed", "embed_command"),
     "quantize": ("builder.cli.quantize", "quantize_command"),
+    "convert": ("builder.cli.convert", "convert_command"),
 }
 
 

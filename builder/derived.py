@@ -1,6 +1,7 @@
-"""Which blob an earlier build quantized from which source and options: kept in
-``<store>/.mfc/quantized.json`` (Ollama ignores it), so that a rebuild with the same
-``--quantize`` reuses the blob instead of quantizing again."""
+"""Blobs an earlier build derived from its inputs: quantized models (by source digest
+and options) and converted safetensors folders (by the digests of the folder's files).
+Kept in ``<store>/.mfc/<kind>.json`` (Ollama ignores it), so that a rebuild reuses the
+result instead of doing the work again."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 
-class QuantCache:
-    def __init__(self, root: Path) -> None:
-        self.path = root / ".mfc" / "quantized.json"
+class DerivedCache:
+    def __init__(self, root: Path, kind: str) -> None:
+        self.path = root / ".mfc" / f"{kind}.json"
         self.entries: dict[str, str] = {}
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads(self.path.read_text(encoding="utf-8"))

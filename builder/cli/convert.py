@@ -1,0 +1,91 @@
+"""``mfc convert``: a Hugging Face safetensors folder (or a PEFT LoRA adapter) to GGUF."""
+
+from __future__ import annotations
+
+import click
+
+from builder.cli.options import echo_json, fail, json_option
+
+
+@click.command("convert")
+@click.argument("folder", required=False, type=click.Path(file_okay=False), metavar="DIR")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="OUT.gguf", help="The GGUF file to write."
+)
+@click.option(
+    "--outtype",
+    type=click.Choice(["auto", "f32", "f16", "bf16", "q8_0"], case_sensitive=False),
+    default=None,
+    help="Weight type (default: auto, the checkpoint's own precision; f32 for adapters).",
+)
+@click.option(
+    "--lora",
+    "lora",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Convert this PEFT LoRA adapter folder instead (needs --base).",
+)
+@click.option(
+    "--base",
+    "base",
+    type=click.Path(),
+    metavar="BASE",
+    help="The adapter's base model: a Hugging Face folder or a GGUF file.",
+)
+@json_option
+def convert_command(
+    folder: str | None, output: str, outtype: str | None, lora: str | None, base: str | None, as_json: bool
+) -> None:
+    """Convert the Hugging Face model in DIR (config.json, *.safetensors, tokenizer) to a
+    GGUF file that llama.cpp and Ollama run.
+
+    Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3 and BERT/sentence-transformers.
+    Every safetensors header, tensor shape and weight is checked; nothing is written
+    when anything is wrong.  With --lora DIR --base BASE, converts a PEFT LoRA adapter.
+    """
+    from builder.cli.progress import ProgressPrinter
+    from builder.conversion import convert, convert_lora
+    from builder.events import Event
+    from modelfile.errors import MfcError
+
+    if lora is None and folder is None:
+        raise click.UsageError("give DIR (a model folder) or --lora DIR --base BASE")
+    if lora is not None and (folder is not None or base is None):
+        raise click.UsageError("--lora DIR needs --base BASE and no model DIR")
+    printer = ProgressPrinter(quiet=as_json)
+
+    def progress(done: int, total: int) -> None:
+        printer(Event("converting adapter" if lora else "converting model", total, done, "tensors"))
+
+    try:
+        if lora is not None:
+            assert base is not None
+            result = convert_lora(lora, base, output, outtype=outtype or "f32", progress=progress)
+        else:
+            assert folder is not None
+            result = convert(folder, output, outtype=outtype or "auto", progress=progress)
+    except MfcError as error:
+        printer.close()
+        fail(str(error), as_json=as_json)
+    printer.close()
+    if as_json:
+        echo_json(
+            {
+                "ok": True,
+                "path": str(result.path),
+                "architecture": result.architecture,
+                "outtype": result.outtype,
+                "tensors": result.tensors,
+                "types": result.types,
+                "size": result.size,
+                "tokenizer": result.tokenizer,
+                "pre_tokenizer": result.pre_tokenizer,
+                "seconds": round(result.seconds, 3),
+            }
+        )
+        return
+    types = ", ".join(f"{count} {name}" for name, count in sorted(result.types.items()))
+    click.echo(
+        f"wrote {result.path}: {result.architecture}, {result.tensors} tensors ({types}), "
+        f"{result.size / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
