@@ -12,10 +12,9 @@ one checkpoint.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import itertools
 import json
-import mmap
 import os
 import struct
 from collections.abc import Iterator
@@ -73,7 +72,7 @@ class Checkpoint:
 
     folder: Path
     tensors: dict[str, TensorRef] = field(default_factory=dict)
-    _maps: dict[Path, mmap.mmap] = field(default_factory=dict, repr=False)
+    _files: dict[Path, io.FileIO] = field(default_factory=dict, repr=False)
 
     def __contains__(self, name: str) -> bool:
         return name in self.tensors
@@ -82,7 +81,10 @@ class Checkpoint:
         return iter(self.tensors.values())
 
     def view(self, tensor: TensorRef, first: int, last: int) -> np.ndarray:
-        """Rows ``first:last`` as stored (bfloat16 as uint16), straight from the memory map."""
+        """Rows ``first:last`` as stored (bfloat16 as uint16), read into a new array.
+
+        Reading (rather than memory-mapping) keeps resident memory at one slab and is
+        about twice as fast as faulting the pages in one by one."""
         if tensor.dtype not in FLOATS:
             raise ConvertError(
                 f"{tensor.path}: tensor {tensor.name} is {tensor.dtype}; mfc converts F32, F16 and BF16 weights"
@@ -90,13 +92,15 @@ class Checkpoint:
         row = tensor.elements // tensor.rows if tensor.shape else 1
         size = ITEMSIZE[tensor.dtype]
         stored = {"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[tensor.dtype]
-        data = np.frombuffer(
-            self._map(tensor.path), dtype=stored, count=(last - first) * row, offset=tensor.start + first * row * size
-        )
+        data = np.empty((last - first) * row, dtype=stored)
+        handle = self._file(tensor.path)
+        handle.seek(tensor.start + first * row * size)
+        if handle.readinto(data.data.cast("B")) != data.nbytes:
+            raise ConvertError(f"{tensor.path}: ended inside tensor {tensor.name} (was it truncated meanwhile?)")
         return data.reshape((last - first, *tensor.shape[1:]) if tensor.shape else ())
 
     def rows(self, tensor: TensorRef, first: int, last: int) -> np.ndarray:
-        """Rows ``first:last`` of ``tensor`` as float32 (read-only for float32 checkpoints)."""
+        """Rows ``first:last`` of ``tensor`` as float32."""
         data = self.view(tensor, first, last)
         if tensor.dtype == "F32":
             return data
@@ -104,31 +108,18 @@ class Checkpoint:
             return data.astype(np.float32)
         return (data.astype(np.uint32) << 16).view(np.float32)  # bfloat16: the high half of a float32
 
-    def release(self, tensor: TensorRef) -> None:
-        """Drop the tensor's pages from this process's memory (they stay in the page
-        cache): resident memory stays at a slab, not at the model's size."""
-        mapped = self._maps.get(tensor.path)
-        if mapped is None or not hasattr(mmap, "MADV_DONTNEED"):
-            return
-        start = tensor.start // mmap.PAGESIZE * mmap.PAGESIZE
-        end = min(len(mapped), -(-tensor.end // mmap.PAGESIZE) * mmap.PAGESIZE)
-        if end > start:
-            mapped.madvise(mmap.MADV_DONTNEED, start, end - start)
-
     def load(self, tensor: TensorRef) -> np.ndarray:
         return self.rows(tensor, 0, tensor.rows)
 
-    def _map(self, path: Path) -> mmap.mmap:
-        if path not in self._maps:
-            with path.open("rb") as handle:
-                self._maps[path] = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._maps[path]
+    def _file(self, path: Path) -> io.FileIO:
+        if path not in self._files:
+            self._files[path] = io.FileIO(path, "r")
+        return self._files[path]
 
     def close(self) -> None:
-        for mapped in self._maps.values():
-            with contextlib.suppress(BufferError):  # arrays still viewing it (a traceback's): the GC closes it
-                mapped.close()
-        self._maps.clear()
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
 
 
 def open_checkpoint(folder: Path, *, adapter: bool = False) -> Checkpoint:

@@ -94,24 +94,24 @@ class StreamedTensor:
             for first in range(0, rows, step):
                 last = min(rows, first + step)
                 self._write(handle, self.checkpoint.rows(job.source, first, last), first)
-        self.checkpoint.release(job.source)
 
     def _copy_stored(self, handle: IO[bytes]) -> None:
         """The checkpoint already holds the output's bytes: the kernel copies them file to
-        file while numpy checks them for NaN and infinity (the two overlap)."""
+        file while numpy checks them, a slab at a time, for NaN and infinity (the two overlap)."""
         source = self.job.source
         assert source is not None
-        stored = self.checkpoint.view(source, 0, source.rows)
         handle.flush()
         copying = _COPIER.submit(_copy_range, source.path, source.start, source.end - source.start, handle)
-        finite = _finite(stored, source.dtype)
+        step = max(1, SLAB // 2 // max(1, (source.end - source.start) // max(source.rows, 1)))
+        damaged = None
+        for first in range(0, source.rows, step):
+            last = min(source.rows, first + step)
+            if not _finite(self.checkpoint.view(source, first, last), source.dtype):
+                damaged = first
+                break
         copying.result()
-        if not finite:  # find the first damaged slab, to say where
-            step = max(1, SLAB // max(1, stored.nbytes // max(source.rows, 1)))
-            for first in range(0, source.rows, step):
-                rows = self.checkpoint.rows(source, first, min(source.rows, first + step))
-                if not np.isfinite(rows).all():
-                    self._refuse(rows, first)
+        if damaged is not None:
+            self._refuse(self.checkpoint.rows(source, damaged, min(source.rows, damaged + step)), damaged)
 
     def _write(self, handle: IO[bytes], rows: np.ndarray, first: int) -> None:
         job = self.job
