@@ -21,6 +21,7 @@ from builder.errors import StoreError
 from builder.manifest import ADAPTER, DRAFT, MODEL, PROJECTOR
 from builder.show import ModelView, load
 from builder.store import Store
+from builder.textstream import TextStream
 from modelfile.errors import MfcError
 from modelfile.gguf_metadata import GGUFError, read_metadata
 from modelfile.parameters import PARAMETERS, Kind, ParameterError, convert
@@ -47,6 +48,7 @@ class Generation:
     eval_count: int = 0
     eval_duration: int = 0
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    tokens: list[int] = field(default_factory=list)  # the answer's token ids, as sampled
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -214,67 +216,63 @@ class Runner:
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
             raise RunError(f"the prompt is {len(tokens)} tokens; the context window is {self.num_ctx} (num_ctx)")
-        sampled: list[int] = []
-        first_token_at = [0]
-
-        def counting(input_ids: Any, logits: Any) -> bool:
-            if not sampled:
-                first_token_at[0] = time.perf_counter_ns()
-            sampled.append(1)
-            return False
-
-        from llama_cpp import StoppingCriteriaList
-
         options = self.options
         num_predict = int(options.get("num_predict", -1))
+        limit = num_predict if num_predict > 0 else self.num_ctx - len(tokens)
+        stream = TextStream(list(options.get("stop") or []), on_text)
+        completion: list[int] = []
+        reason, first, evaluated = "length", 0, 0
         seed = int(options.get("seed", -1))
-        stream = self.llm.create_completion(
-            tokens,
-            max_tokens=num_predict if num_predict > 0 else -1,
-            temperature=float(options["temperature"]),
-            top_p=float(options["top_p"]),
-            min_p=float(options["min_p"]),
-            typical_p=float(options["typical_p"]),
-            top_k=int(options["top_k"]),
-            repeat_penalty=float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0,
-            presence_penalty=float(options["presence_penalty"]),
-            frequency_penalty=float(options["frequency_penalty"]),
-            stop=list(options.get("stop") or []),
-            seed=seed if seed >= 0 else -1,
-            stream=True,
-            stopping_criteria=StoppingCriteriaList([counting]),
-        )
-        pieces: list[str] = []
-        reason = "stop"
+        self.llm.set_seed(seed if seed >= 0 else -1)  # -1: llama.cpp draws a random seed
+        penalty = float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0
         try:
-            for chunk in stream:
-                choice = chunk["choices"][0]
-                if choice["text"]:
-                    pieces.append(choice["text"])
-                    if on_text is not None:
-                        on_text(choice["text"])
-                if choice.get("finish_reason"):
-                    reason = choice["finish_reason"]
+            for token in self.llm.generate(
+                tokens,
+                top_k=int(options["top_k"]),
+                top_p=float(options["top_p"]),
+                min_p=float(options["min_p"]),
+                typical_p=float(options["typical_p"]),
+                temp=float(options["temperature"]),
+                repeat_penalty=penalty,
+                presence_penalty=float(options["presence_penalty"]),
+                frequency_penalty=float(options["frequency_penalty"]),
+            ):
+                first = first or time.perf_counter_ns()
+                evaluated += 1
+                if self._end_of_generation(token):
+                    reason = "stop"
+                    break
+                piece = self.llm.detokenize([token], prev_tokens=tokens + completion)
+                completion.append(token)
+                if stream.feed(piece):
+                    reason = "stop"
+                    break
+                if len(completion) >= limit:
+                    break
         except (ValueError, RuntimeError) as error:
             raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
+        response = stream.finish()
         finished = time.perf_counter_ns()
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
-        first = first_token_at[0] or finished
-        count = len(sampled)
-        if reason == "length" and num_predict > 0:
-            count = min(count, num_predict)  # llama-cpp-python samples one more token before it checks the limit
+        first = first or finished
         return Generation(
             model=self.name,
-            response="".join(pieces),
+            response=response,
             done_reason=reason,
             prompt=prompt,
             total_duration=finished - started + self.load_duration,
             load_duration=self.load_duration,
             prompt_eval_count=len(tokens),
             prompt_eval_duration=first - started,
-            eval_count=count,
+            eval_count=evaluated,
             eval_duration=finished - first,
+            tokens=completion,
         )
+
+    def _end_of_generation(self, token: int) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
 
     def take_notes(self) -> list[str]:
         """Things the user should know (ignored layers, llama.cpp's non-fatal errors), once."""

@@ -390,3 +390,42 @@ def test_fast_array_packing_is_byte_identical_to_gguf_py() -> None:
         stock = gguf.GGUFWriter(None, "llama")._pack_val(values, gguf.GGUFValueType.ARRAY, True, sub_type)
         fast = FastArrayWriter(None, "llama")._pack_val(values, gguf.GGUFValueType.ARRAY, True, sub_type)
         assert fast == stock
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_from_a_folder_and_mfc_run_continue_like_transformers(
+    case: tuple[str, dict[str, object]], tmp_path: Path
+) -> None:
+    """The same models through ``FROM ./dir`` and the run engine: the greedy continuation
+    of a raw prompt is transformers' own."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    arch, options = case
+    options = dict(options)
+    folder = tiny_model(
+        arch, tmp_path / "hf", tokenizer=str(options.pop("tokenizer", DEFAULT_TOKENIZER[arch])), **options
+    )  # type: ignore[arg-type]
+    (tmp_path / "Modelfile").write_text(
+        f"FROM {folder}\nTEMPLATE {{{{ .Prompt }}}}\nPARAMETER temperature 0\nPARAMETER num_predict 8\n"
+        "PARAMETER repeat_penalty 1\nPARAMETER top_k 1\n"
+    )
+    store = Store(tmp_path / "store")
+    build(tmp_path / "Modelfile", "m", store=store)
+    prompt = "The quick brown fox jumps over"
+    runner = Runner(store, "m")
+    answer = runner.generate([{"role": "user", "content": prompt}])
+    ids = runner.tokenize(answer.prompt)  # the prompt's tokens as llama.cpp reads them
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    with torch.no_grad():
+        out = model.generate(
+            torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            max_new_tokens=answer.eval_count,
+            do_sample=False,
+            eos_token_id=runner.llm.token_eos(),
+            pad_token_id=runner.llm.token_eos(),
+        )
+    new = out[0][len(ids) :].tolist()
+    assert answer.eval_count > 0
+    assert answer.tokens == new[: len(answer.tokens)]  # transformers may go on past llama.cpp's end of generation

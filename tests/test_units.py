@@ -242,3 +242,17 @@ def test_go_json(value: object, expected: str) -> None:
 def test_go_json_refuses_nan() -> None:
     with pytest.raises(UnsupportedValueError):
         marshal(float("nan"))
+
+
+def test_text_stream_holds_back_partial_characters_and_stop_sequences() -> None:
+    from builder.textstream import TextStream
+
+    sent: list[str] = []
+    stream = TextStream(["</s>", "STOP"], sent.append)
+    for piece in (b"Hel", b"lo \xc3", b"\xa9 <", b"/", b"x> ok ST", b"O", b"P and more"):
+        if stream.feed(piece):
+            break
+    assert stream.finish() == "Hello \u00e9 </x> ok "
+    assert "".join(sent) == "Hello \u00e9 </x> ok "
+    assert "\ufffd" not in "".join(sent)  # the split character was never sent half
+    assert sent[1] == "lo "  # "\xc3" held back until its second byte came
