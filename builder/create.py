@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -377,26 +378,15 @@ def _converted_layer(
             pending = _blob_layer(store, quantized)
             pending.quantized_done = True
             return pending
-    scratch = _scratch(store, "converted")
-    try:
-        convert(
-            folder,
-            scratch,
-            durable=True,
-            progress=lambda done, total: report(Event("converting model", total, done, "tensors")),
-        )
-    except ConvertError as error:
-        raise BuildError(f"FROM {folder}: {error}") from None
-    pending = _Pending(
+    return _scratch_layer(
+        store,
         MODEL,
-        path=scratch,
-        size=scratch.stat().st_size,
-        meta=_gguf(scratch),
-        scratch=True,
-        stat=scratch.stat(),
-        derived_key=key,
+        "converting model",
+        key,
+        f"FROM {folder}",
+        report,
+        lambda scratch, progress: convert(folder, scratch, durable=True, progress=progress),
     )
-    return pending
 
 
 def _adapter_layer(request: CreateRequest, plan: _Plan, store: Store, cache: HashCache, report: Progress) -> _Pending:
@@ -416,19 +406,37 @@ def _adapter_layer(request: CreateRequest, plan: _Plan, store: Store, cache: Has
     known = DerivedCache(store.root, "converted").get(key)
     if known is not None and store.has_blob(known):
         return _blob_layer(store, known)
-    scratch = _scratch(store, "adapter")
-    try:
-        convert_lora(
-            adapter,
-            base,
-            scratch,
-            durable=True,
-            progress=lambda done, total: report(Event("converting adapter", total, done, "tensors")),
-        )
-    except ConvertError as error:
-        raise BuildError(f"ADAPTER {adapter}: {error}") from None
-    return _Pending(
+    return _scratch_layer(
+        store,
         ADAPTER,
+        "converting adapter",
+        key,
+        f"ADAPTER {adapter}",
+        report,
+        lambda scratch, progress: convert_lora(adapter, base, scratch, durable=True, progress=progress),
+    )
+
+
+def _scratch_layer(
+    store: Store,
+    media_type: str,
+    status: str,
+    key: str,
+    what: str,
+    report: Progress,
+    produce: Callable[[Path, Callable[[int, int], None]], object],
+) -> _Pending:
+    """A layer converted into a scratch file in the store (hard-linked into blobs/ when
+    written, removed after the build), remembered under ``key``."""
+    folder = store.root / ".mfc" / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = folder / f"{media_type.rsplit('.', 1)[-1]}-{os.getpid()}-{time.monotonic_ns()}.gguf"
+    try:
+        produce(scratch, lambda done, total: report(Event(status, total, done, "tensors")))
+    except ConvertError as error:
+        raise BuildError(f"{what}: {error}") from None
+    return _Pending(
+        media_type,
         path=scratch,
         size=scratch.stat().st_size,
         meta=_gguf(scratch),
@@ -465,12 +473,6 @@ def _blob_layer(store: Store, digest: str) -> _Pending:
     blob = store.blob_path(digest)
     meta = _gguf(blob)
     return _Pending(_media_type(meta), digest=digest, size=blob.stat().st_size, meta=meta)
-
-
-def _scratch(store: Store, kind: str) -> Path:
-    folder = store.root / ".mfc" / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{kind}-{os.getpid()}-{time.monotonic_ns()}.gguf"
 
 
 # ---- quantization ---------------------------------------------------------------------------

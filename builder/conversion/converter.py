@@ -18,10 +18,10 @@ import gguf
 from gguf import GGUFWriter
 
 from builder.conversion.archs import architecture_for
-from builder.conversion.checkpoint import open_checkpoint
+from builder.conversion.checkpoint import Checkpoint, open_checkpoint
 from builder.conversion.encode import file_type, resolve
 from builder.conversion.hfconfig import HFConfig
-from builder.conversion.stream import describe, write_gguf
+from builder.conversion.stream import TensorJob, describe, write_gguf
 from builder.errors import ConvertError
 
 Progress = Callable[[int, int], None]  # tensors written, tensor count
@@ -73,18 +73,47 @@ def convert(
             writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
             vocab.write(writer)
 
-        write_gguf(target, arch.arch_name, metadata, jobs, checkpoint, progress, durable=durable)
+        return finish(
+            target,
+            arch.arch_name,
+            metadata,
+            jobs,
+            checkpoint,
+            progress,
+            durable,
+            started,
+            chosen,
+            vocab.model,
+            vocab.pre,
+        )
     finally:
         checkpoint.close()
+
+
+def finish(
+    target: Path,
+    arch: str,
+    metadata: Callable[[GGUFWriter], None],
+    jobs: list[TensorJob],
+    checkpoint: Checkpoint,
+    progress: Progress | None,
+    durable: bool,
+    started: float,
+    outtype: str,
+    tokenizer: str,
+    pre: str | None,
+) -> ConvertResult:
+    """Write the GGUF and say what was written (shared with LoRA conversion)."""
+    write_gguf(target, arch, metadata, jobs, checkpoint, progress, durable=durable)
     summary = describe(jobs)
     return ConvertResult(
         target,
-        arch.arch_name,
-        chosen,
+        arch,
+        outtype,
         summary["tensors"],
         target.stat().st_size,
-        vocab.model,
-        vocab.pre,
+        tokenizer,
+        pre,
         time.perf_counter() - started,
         summary["types"],
     )

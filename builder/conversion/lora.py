@@ -23,10 +23,10 @@ from gguf import GGUFWriter
 from builder.conversion.archs import architecture_for
 from builder.conversion.archs.base import Architecture
 from builder.conversion.checkpoint import FLOATS, open_checkpoint
-from builder.conversion.converter import ConvertResult, Progress
+from builder.conversion.converter import ConvertResult, Progress, finish
 from builder.conversion.encode import resolve, tensor_type
 from builder.conversion.hfconfig import HFConfig, read_json
-from builder.conversion.stream import TensorJob, describe, write_gguf
+from builder.conversion.stream import TensorJob
 from builder.errors import ConvertError
 from modelfile.gguf_metadata import GGUFError, read_metadata
 
@@ -116,21 +116,11 @@ def convert_lora(
             writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, scale_alpha)
             writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
-        write_gguf(target, arch.arch_name, metadata, jobs, checkpoint, progress, durable=durable)
+        return finish(
+            target, arch.arch_name, metadata, jobs, checkpoint, progress, durable, started, chosen, "none", None
+        )
     finally:
         checkpoint.close()
-    summary = describe(jobs)
-    return ConvertResult(
-        target,
-        arch.arch_name,
-        chosen,
-        summary["tensors"],
-        target.stat().st_size,
-        "none",
-        None,
-        time.perf_counter() - started,
-        summary["types"],
-    )
 
 
 def _jobs(arch: Architecture, checkpoint: Any, outtype: str) -> tuple[list[TensorJob], int]:
