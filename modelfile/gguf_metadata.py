@@ -14,6 +14,7 @@ magic ``GGUF`` | version u32 | tensor count u64 | kv count u64 | kv pairs …
 
 from __future__ import annotations
 
+import math
 import mmap
 import os
 import struct
@@ -63,10 +64,7 @@ class TensorInfo:
 
     @property
     def elements(self) -> int:
-        count = 1
-        for size in self.shape:
-            count *= size
-        return count
+        return math.prod(self.shape)
 
 
 @dataclass

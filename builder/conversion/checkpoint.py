@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import math
 import os
 import struct
 from collections.abc import Iterator
@@ -56,10 +57,7 @@ class TensorRef:
 
     @property
     def elements(self) -> int:
-        count = 1
-        for size in self.shape:
-            count *= size
-        return count
+        return math.prod(self.shape)
 
     @property
     def rows(self) -> int:
@@ -229,9 +227,7 @@ def _entry(path: Path, name: str, entry: object, data_start: int, data_size: int
     ):
         raise ConvertError(f"{where}: data_offsets {offsets!r} is not [begin, end]")
     begin, end = offsets
-    elements = 1
-    for d in shape:
-        elements *= d
+    elements = math.prod(shape)
     if not 0 <= begin <= end:
         raise ConvertError(f"{where}: data_offsets {offsets} are not in order")
     if end > data_size:

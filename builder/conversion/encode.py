@@ -8,6 +8,8 @@ keeps the checkpoint's own precision: BF16 weights give BF16, anything else F16.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
 from gguf.quants import quantize
@@ -54,10 +56,7 @@ def tensor_type(name: str, shape: tuple[int, ...], outtype: str) -> GGMLQuantiza
 
 def nbytes(shape: tuple[int, ...], qtype: GGMLQuantizationType) -> int:
     block, size = GGML_QUANT_SIZES[qtype]
-    elements = 1
-    for d in shape:
-        elements *= d
-    return elements // block * size
+    return math.prod(shape) // block * size
 
 
 def encode(rows: np.ndarray, qtype: GGMLQuantizationType, name: str) -> np.ndarray:
