@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,20 @@ Imatrix = dict[str, np.ndarray]
 
 
 def load(path: Path) -> Imatrix:
+    """The importance matrix in ``path``, checked; read once per file version (the checks
+    before quantizing and the quantization itself both need it)."""
     try:
+        stat = path.stat()
         with path.open("rb") as handle:
             head = handle.read(4)
     except OSError as error:
         raise QuantizeError(f"cannot read the importance matrix {path}: {error.strerror}") from None
+    return _load(path.resolve(), stat.st_size, stat.st_mtime_ns, head)
+
+
+@lru_cache(maxsize=2)
+def _load(path: Path, size: int, mtime_ns: int, head: bytes) -> Imatrix:
+    # size and mtime_ns only key the cache: a changed file is read again
     values = _load_gguf(path) if head == b"GGUF" else _load_dat(path)
     if not values:
         raise QuantizeError(f"{path}: the importance matrix holds no tensors")

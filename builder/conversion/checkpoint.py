@@ -72,9 +72,6 @@ class Checkpoint:
     tensors: dict[str, TensorRef] = field(default_factory=dict)
     _files: dict[Path, io.FileIO] = field(default_factory=dict, repr=False)
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.tensors
-
     def __iter__(self) -> Iterator[TensorRef]:
         return iter(self.tensors.values())
 
@@ -105,9 +102,6 @@ class Checkpoint:
         if tensor.dtype == "F16":
             return data.astype(np.float32)
         return (data.astype(np.uint32) << 16).view(np.float32)  # bfloat16: the high half of a float32
-
-    def load(self, tensor: TensorRef) -> np.ndarray:
-        return self.rows(tensor, 0, tensor.rows)
 
     def _file(self, path: Path) -> io.FileIO:
         if path not in self._files:
