@@ -8,16 +8,15 @@ bytes --decode--> text --mask dropped characters--> Lark (grammar/modelfile.lark
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
-from lark import Lark, Token, Tree, UnexpectedInput
+from lark import Token, Tree, UnexpectedInput
 
-from modelfile.decoding import decode, text_from_str
 from modelfile.errors import ModelfileError
+from modelfile.go.decoding import decode, text_from_str
+from modelfile.go.printable import INVISIBLE, mask_dropped
+from modelfile.grammars import lark_parser
 from modelfile.ir import COMMANDS, Command, Comment, From, Message, Modelfile, Parameter, Quoting, Value
-from modelfile.printable import INVISIBLE, mask_dropped
 from modelfile.source import Source
 from modelfile.syntax_errors import explain, missing_from
 
@@ -29,16 +28,6 @@ _QUOTING = {
 }
 _TRIM = " \t\r\n"
 _SKIPPABLE = {"MF001", "MF002", "MF003"}  # syntax errors confined to their line
-
-
-def grammar_text(name: str = "modelfile.lark") -> str:
-    """The text of one of the grammars shipped in ``grammar/``."""
-    return (resources.files("modelfile") / "grammar" / name).read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def lark_parser() -> Lark:
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
 def parse(source: str | bytes, *, path: str | os.PathLike[str] | None = None) -> Modelfile:

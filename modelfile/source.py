@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from modelfile.printable import INVISIBLE, mask_dropped
+from modelfile.go.printable import INVISIBLE, mask_dropped
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _WIDTH = 160  # widest excerpt shown

@@ -22,7 +22,8 @@ import re
 from lark import Token, Tree, UnexpectedInput
 
 from modelfile.errors import ModelfileError
-from modelfile.printable import INVISIBLE, describe, is_dropped
+from modelfile.go.printable import INVISIBLE, describe, is_dropped
+from modelfile.grammars import lark_parser
 from modelfile.source import Source
 
 INVALID_COMMAND = (
@@ -156,8 +157,6 @@ def _instruction_hint(whole: str, src: Source, m: str, start: int) -> str:
 
 def _closed_early(src: Source, m: str, start: int) -> str | None:
     """If a quoted value ended on the line above, say so: the usual cause of stray text."""
-    from modelfile.parser import lark_parser  # late: the parser imports this module
-
     line = src.position(start).line
     try:
         tree = lark_parser().parse(m[: src.line_start(line)])
@@ -180,7 +179,6 @@ def _closed_early(src: Source, m: str, start: int) -> str | None:
         f"the {quote} at the end of line {closed} closed the value opened on line {opened}; "
         f"a {quote}-quoted value cannot contain a line that ends with {quote}"
     )
-    return None
 
 
 def _role(pos: int, src: Source, m: str) -> ModelfileError:

@@ -1,4 +1,4 @@
-"""Generate ``modelfile/_unicode15.py``: the code points Go's ``strconv.IsPrint`` rejects.
+"""Generate ``modelfile/go/_unicode15.py``: the code points Go's ``strconv.IsPrint`` rejects.
 
 Ollama's Modelfile lexer silently drops every character that ``strconv.IsPrint``
 rejects.  Go 1.26 (which builds Ollama v0.33) carries Unicode 15.0.0 tables;
@@ -8,7 +8,7 @@ table is generated once from ``unicodedata2==15.0.0`` and committed.
 Usage::
 
     pip install unicodedata2==15.0.0
-    python scripts/gen_printable.py > modelfile/_unicode15.py
+    python scripts/gen_printable.py > modelfile/go/_unicode15.py
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ other on generated inputs.
 
 from __future__ import annotations
 
-from modelfile.decoding import decode
-from modelfile.printable import is_dropped
+from modelfile.go.decoding import decode
+from modelfile.go.printable import is_dropped
 
 COMMANDS = {
     "from",

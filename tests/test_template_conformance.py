@@ -15,9 +15,10 @@ from vectors import params
 
 from modelfile import template
 from modelfile.errors import TemplateError
+from modelfile.go.value import GoUndefined
 from modelfile.template import environment
 from modelfile.template.runtime import GLOBALS
-from modelfile.template.values import GoUndefined, collate, message
+from modelfile.template.values import collate, message
 
 RENDERED = {
     "TestTemplate",

@@ -9,8 +9,8 @@ from functools import lru_cache
 from jinja2 import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from modelfile.go.value import GoUndefined
 from modelfile.template.runtime import GLOBALS
-from modelfile.template.values import GoUndefined
 
 
 def new_environment() -> ImmutableSandboxedEnvironment:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from modelfile.go.printable import INVISIBLE, mask_dropped
 from modelfile.ir import Command
-from modelfile.printable import INVISIBLE, mask_dropped
 from modelfile.source import Position, Source
 
 

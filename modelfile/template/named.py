@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 THRESHOLD = 100
 
@@ -27,7 +27,8 @@ class NamedTemplate:
 
 
 def _data(name: str) -> str:
-    return (resources.files("modelfile.template") / "data" / name).read_text(encoding="utf-8")
+    # a path beside this module (installed as files): importlib.resources loads zipfile
+    return Path(__file__).with_name("data").joinpath(name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from typing import Any
 from lark import Lark, Token, Tree, UnexpectedInput
 
 from modelfile.errors import TemplateError
-from modelfile.parser import grammar_text
+from modelfile.grammars import lalr_parser
 from modelfile.template import nodes as n
 from modelfile.template.literals import parse_char, parse_number, unquote
 
@@ -65,13 +65,7 @@ class ParsedTemplate:
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(
-        grammar_text("gotemplate.lark"),
-        parser="lalr",
-        lexer="contextual",
-        maybe_placeholders=False,
-        propagate_positions=True,
-    )
+    return lalr_parser("gotemplate.lark", lexer="contextual", maybe_placeholders=False, propagate_positions=True)
 
 
 @lru_cache(maxsize=256)

@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from modelfile.errors import TemplateExecutionError
-from modelfile.gojson import UnsupportedValueError, marshal
-from modelfile.template.goprint import PrintError, sprint, sprint_value, sprintf, sprintln
-from modelfile.template.values import GoStruct, GoUndefined, GoValue, is_missing
+from modelfile.go.encoding_json import UnsupportedValueError, marshal
+from modelfile.go.fmt import PrintError, sprint, sprint_value, sprintf, sprintln
+from modelfile.go.value import GoUndefined, GoValue, is_missing
+from modelfile.template.values import GoStruct
 
 
 def fail(message: str) -> TemplateExecutionError:
@@ -255,7 +256,7 @@ _JS = {"\\": "\\\\", "'": "\\'", '"': '\\"', "<": "\\u003C", ">": "\\u003E", "&"
 
 def js(*args: Any) -> str:
     """``js``: Go's JSEscapeString."""
-    from modelfile.printable import is_dropped
+    from modelfile.go.printable import is_dropped
 
     out = []
     for char in _escaper_text(args):

@@ -10,49 +10,12 @@ holds them.  A key missing from the data is ``GoUndefined``: it prints ``<no val
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import Undefined
-
-from modelfile.gojson import marshal
-
-
-class GoUndefined(Undefined):
-    """A missing map key or nil interface: prints ``<no value>``, false, ranges as empty."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return "<no value>"
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __len__(self) -> int:
-        return 0
-
-
-def is_missing(value: Any) -> bool:
-    return isinstance(value, Undefined)
-
-
-class GoValue:
-    """A value with Go behaviour: printing, JSON, fields, type name."""
-
-    go_type = "struct"
-
-    def go_string(self, *, top: bool) -> str:
-        raise NotImplementedError
-
-    def __gojson__(self) -> str:
-        raise NotImplementedError
-
-    def go_field(self, name: str) -> Any:
-        raise KeyError(name)
+from modelfile.go.encoding_json import marshal
+from modelfile.go.fmt import PrintError, sprint_value
+from modelfile.go.value import GoUndefined, GoValue
 
 
 class FieldSpec:
@@ -85,7 +48,6 @@ class GoStruct(GoValue):
         return self.values[name]
 
     def go_string(self, *, top: bool) -> str:
-        from modelfile.template.goprint import PrintError, sprint_value
 
         if self.stringer is not None:
             return self.stringer(self)
@@ -157,7 +119,6 @@ class OrderedProperties(dict[str, Any], GoValue):
         self.nil = items is None
 
     def go_string(self, *, top: bool) -> str:
-        from modelfile.template.goprint import PrintError
 
         raise PrintError("printing nested tool properties (a Go pointer) writes a memory address")
 
@@ -196,7 +157,6 @@ class GoSlice(list[Any], GoValue):
         self.nil = items is None
 
     def go_string(self, *, top: bool) -> str:
-        from modelfile.template.goprint import sprint_value
 
         return "[" + " ".join(sprint_value(item, top=False) for item in self) + "]"
 
@@ -222,7 +182,6 @@ class GoPointerList(list[Any], GoValue):
     go_type = "[]*template.Message"
 
     def go_string(self, *, top: bool) -> str:
-        from modelfile.template.goprint import PrintError
 
         raise PrintError("printing .Messages writes Go memory addresses; print fields such as .Content instead")
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from modelfile.go.semver import ollama_requires_valid
 from modelfile.ir import Requires
 from modelfile.linter.diagnostic import Diagnostic, Severity
 from modelfile.linter.rule import LintContext, Rule
-from modelfile.semver import ollama_requires_valid
 
 
 class RequiresNotSemver(Rule):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from modelfile.go.printable import INVISIBLE, describe, mask_dropped
 from modelfile.linter.diagnostic import Diagnostic, Edit, Fix, Severity
 from modelfile.linter.rule import LintContext, Rule
-from modelfile.printable import INVISIBLE, describe, mask_dropped
 from modelfile.source import Span
 
 

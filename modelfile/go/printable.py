@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 
-from modelfile._unicode15 import NONPRINTABLE_RANGES
+from modelfile.go._unicode15 import NONPRINTABLE_RANGES
 
 #: What the grammar sees in place of every dropped character.
 INVISIBLE = "\x00"

@@ -14,12 +14,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from modelfile.gojson import shortest_digits
-from modelfile.template.values import GoValue, is_missing
+from modelfile.errors import MfcError
+from modelfile.go.encoding_json import shortest_digits
+from modelfile.go.value import GoValue, is_missing
 
 
-class PrintError(ValueError):
+class PrintError(MfcError, ValueError):
     """A value Go prints non-reproducibly (a pointer address) or that mfc cannot print."""
+
+    code = "template-execution-failed"
 
 
 def format_float(value: float, verb: str = "g", precision: int = -1) -> str:
@@ -220,7 +223,7 @@ def _go_type(value: Any) -> str:
 
 def go_quote(text: str) -> str:
     """``strconv.Quote``: a Go double-quoted string with escapes for the unprintable."""
-    from modelfile.printable import is_dropped
+    from modelfile.go.printable import is_dropped
 
     out = ['"']
     for char in text:
