@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.errors import StoreError
-from modelfile.gojson import marshal
+from modelfile.gguf_metadata import FILE_TYPES
+from modelfile.go.encoding_json import marshal
 
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -180,44 +181,8 @@ _CONFIG_KEYS = {
     "os",
 }
 
-#: ``general.file_type`` -> Ollama's ``FileType.String()`` (0 and unknown values read "unknown").
-FILE_TYPES = {
-    1: "F16",
-    2: "Q4_0",
-    3: "Q4_1",
-    7: "Q8_0",
-    8: "Q5_0",
-    9: "Q5_1",
-    10: "Q2_K",
-    11: "Q3_K_S",
-    12: "Q3_K_M",
-    13: "Q3_K_L",
-    14: "Q4_K_S",
-    15: "Q4_K_M",
-    16: "Q5_K_S",
-    17: "Q5_K_M",
-    18: "Q6_K",
-    19: "IQ2_XXS",
-    20: "IQ2_XS",
-    21: "Q2_K_S",
-    22: "IQ3_XS",
-    23: "IQ3_XXS",
-    24: "IQ1_S",
-    25: "IQ4_NL",
-    26: "IQ3_S",
-    27: "IQ3_M",
-    28: "IQ2_S",
-    29: "IQ2_M",
-    30: "IQ4_XS",
-    31: "IQ1_M",
-    32: "BF16",
-    36: "TQ1_0",
-    37: "TQ2_0",
-    38: "MXFP4_MOE",
-    39: "NVFP4",
-    40: "Q1_0",
-}
-
 
 def file_type_name(value: int | None) -> str:
-    return FILE_TYPES.get(value or 0, "unknown")
+    """``general.file_type`` as Ollama's config blob names it: ``KV.FileType()`` reads 0
+    (and a missing key) as unknown, so F32 GGUFs say "unknown" too."""
+    return FILE_TYPES.get(value, "unknown") if value else "unknown"

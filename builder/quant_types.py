@@ -16,16 +16,24 @@ import difflib
 from dataclasses import dataclass
 
 from builder.errors import QuantizeError
+from modelfile.gguf_metadata import FILE_TYPE_NUMBERS
 
 
 @dataclass(frozen=True)
 class QuantType:
+    """One type ``mfc quantize`` can make: its ``llama_ftype`` comes from the one file-type
+    table, ``modelfile.gguf_metadata.FILE_TYPES``."""
+
     name: str  # llama-quantize's spelling
-    ftype: int  # llama_ftype
     main: str  # the GGML type most tensors get
     bits: float  # bits per weight of ``main``
     imatrix: str = ""
     aliases: tuple[str, ...] = ()
+
+    @property
+    def ftype(self) -> int:
+        """The ``llama_ftype`` number (GGUF ``general.file_type``)."""
+        return FILE_TYPE_NUMBERS[self.name]
 
     @property
     def quantized(self) -> bool:
@@ -33,39 +41,39 @@ class QuantType:
 
 
 TYPES: tuple[QuantType, ...] = (
-    QuantType("F32", 0, "F32", 32.0, aliases=("FP32",)),
-    QuantType("F16", 1, "F16", 16.0, aliases=("FP16",)),
-    QuantType("BF16", 32, "BF16", 16.0),
-    QuantType("Q8_0", 7, "Q8_0", 8.5),
-    QuantType("Q4_0", 2, "Q4_0", 4.5),
-    QuantType("Q4_1", 3, "Q4_1", 5.0),
-    QuantType("Q5_0", 8, "Q5_0", 5.5),
-    QuantType("Q5_1", 9, "Q5_1", 6.0),
-    QuantType("Q2_K", 10, "Q2_K", 2.625, "recommended"),
-    QuantType("Q2_K_S", 21, "Q2_K", 2.625, "required"),
-    QuantType("Q3_K_S", 11, "Q3_K", 3.4375, "recommended"),
-    QuantType("Q3_K_M", 12, "Q3_K", 3.4375, "recommended", ("Q3_K",)),
-    QuantType("Q3_K_L", 13, "Q3_K", 3.4375, "recommended"),
-    QuantType("Q4_K_S", 14, "Q4_K", 4.5, "recommended"),
-    QuantType("Q4_K_M", 15, "Q4_K", 4.5, "recommended", ("Q4_K",)),
-    QuantType("Q5_K_S", 16, "Q5_K", 5.5, "recommended"),
-    QuantType("Q5_K_M", 17, "Q5_K", 5.5, "recommended", ("Q5_K",)),
-    QuantType("Q6_K", 18, "Q6_K", 6.5625, "recommended"),
-    QuantType("IQ1_S", 24, "IQ1_S", 1.5625, "required"),
-    QuantType("IQ1_M", 31, "IQ1_M", 1.75, "required"),
-    QuantType("IQ2_XXS", 19, "IQ2_XXS", 2.0625, "required"),
-    QuantType("IQ2_XS", 20, "IQ2_XS", 2.3125, "required"),
-    QuantType("IQ2_S", 28, "IQ2_XS", 2.5, "required"),
-    QuantType("IQ2_M", 29, "IQ2_S", 2.7, "required"),
-    QuantType("IQ3_XXS", 23, "IQ3_XXS", 3.0625, "model"),
-    QuantType("IQ3_XS", 22, "IQ3_S", 3.3, "model"),
-    QuantType("IQ3_S", 26, "IQ3_S", 3.4375, "recommended"),
-    QuantType("IQ3_M", 27, "IQ3_S", 3.66, "recommended"),
-    QuantType("IQ4_NL", 25, "IQ4_NL", 4.5, "recommended"),
-    QuantType("IQ4_XS", 30, "IQ4_XS", 4.25, "recommended"),
-    QuantType("TQ1_0", 36, "TQ1_0", 1.6875),
-    QuantType("TQ2_0", 37, "TQ2_0", 2.0625),
-    QuantType("MXFP4_MOE", 38, "MXFP4", 4.25, aliases=("MXFP4",)),
+    QuantType("F32", "F32", 32.0, aliases=("FP32",)),
+    QuantType("F16", "F16", 16.0, aliases=("FP16",)),
+    QuantType("BF16", "BF16", 16.0),
+    QuantType("Q8_0", "Q8_0", 8.5),
+    QuantType("Q4_0", "Q4_0", 4.5),
+    QuantType("Q4_1", "Q4_1", 5.0),
+    QuantType("Q5_0", "Q5_0", 5.5),
+    QuantType("Q5_1", "Q5_1", 6.0),
+    QuantType("Q2_K", "Q2_K", 2.625, "recommended"),
+    QuantType("Q2_K_S", "Q2_K", 2.625, "required"),
+    QuantType("Q3_K_S", "Q3_K", 3.4375, "recommended"),
+    QuantType("Q3_K_M", "Q3_K", 3.4375, "recommended", ("Q3_K",)),
+    QuantType("Q3_K_L", "Q3_K", 3.4375, "recommended"),
+    QuantType("Q4_K_S", "Q4_K", 4.5, "recommended"),
+    QuantType("Q4_K_M", "Q4_K", 4.5, "recommended", ("Q4_K",)),
+    QuantType("Q5_K_S", "Q5_K", 5.5, "recommended"),
+    QuantType("Q5_K_M", "Q5_K", 5.5, "recommended", ("Q5_K",)),
+    QuantType("Q6_K", "Q6_K", 6.5625, "recommended"),
+    QuantType("IQ1_S", "IQ1_S", 1.5625, "required"),
+    QuantType("IQ1_M", "IQ1_M", 1.75, "required"),
+    QuantType("IQ2_XXS", "IQ2_XXS", 2.0625, "required"),
+    QuantType("IQ2_XS", "IQ2_XS", 2.3125, "required"),
+    QuantType("IQ2_S", "IQ2_XS", 2.5, "required"),
+    QuantType("IQ2_M", "IQ2_S", 2.7, "required"),
+    QuantType("IQ3_XXS", "IQ3_XXS", 3.0625, "model"),
+    QuantType("IQ3_XS", "IQ3_S", 3.3, "model"),
+    QuantType("IQ3_S", "IQ3_S", 3.4375, "recommended"),
+    QuantType("IQ3_M", "IQ3_S", 3.66, "recommended"),
+    QuantType("IQ4_NL", "IQ4_NL", 4.5, "recommended"),
+    QuantType("IQ4_XS", "IQ4_XS", 4.25, "recommended"),
+    QuantType("TQ1_0", "TQ1_0", 1.6875),
+    QuantType("TQ2_0", "TQ2_0", 2.0625),
+    QuantType("MXFP4_MOE", "MXFP4", 4.25, aliases=("MXFP4",)),
 )
 
 _BY_SPELLING = {spelling: t for t in TYPES for spelling in (t.name, *t.aliases)}

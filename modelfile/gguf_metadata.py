@@ -10,6 +10,10 @@ pages are touched.
 Layout (little-endian unless the version field says otherwise):
 magic ``GGUF`` | version u32 | tensor count u64 | kv count u64 | kv pairs …
 (version 1 used u32 for counts and string lengths).
+
+The format's facts are the tables at the top, the only copies in mfc: the metadata
+value types (:data:`VALUE_TYPES`) and llama.cpp's file types, the numbers
+``general.file_type`` holds (:data:`FILE_TYPES`).
 """
 
 from __future__ import annotations
@@ -22,27 +26,92 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelfile.errors import MfcError
+from modelfile.paths import open_regular
+
 MAGIC = b"GGUF"
 
-# value type -> (struct code, size); 8 = string, 9 = array
-_SCALARS: dict[int, tuple[str, int]] = {
-    0: ("B", 1),
-    1: ("b", 1),
-    2: ("H", 2),
-    3: ("h", 2),
-    4: ("I", 4),
-    5: ("i", 4),
-    6: ("f", 4),
-    7: ("?", 1),
-    10: ("Q", 8),
-    11: ("q", 8),
-    12: ("d", 8),
+
+@dataclass(frozen=True)
+class ValueType:
+    """A GGUF metadata value type: its number on disk, its short name (as ``mfc
+    inspect`` prints it) and, for a scalar, its ``struct`` code and size in bytes."""
+
+    number: int
+    name: str
+    code: str = ""  # "" for string and array
+    size: int = 0
+
+
+#: GGUF's metadata value types (gguf-py's ``GGUFValueType``), by number.
+VALUE_TYPES: dict[int, ValueType] = {
+    t.number: t
+    for t in (
+        ValueType(0, "u8", "B", 1),
+        ValueType(1, "i8", "b", 1),
+        ValueType(2, "u16", "H", 2),
+        ValueType(3, "i16", "h", 2),
+        ValueType(4, "u32", "I", 4),
+        ValueType(5, "i32", "i", 4),
+        ValueType(6, "f32", "f", 4),
+        ValueType(7, "bool", "?", 1),
+        ValueType(8, "string"),
+        ValueType(9, "array"),
+        ValueType(10, "u64", "Q", 8),
+        ValueType(11, "i64", "q", 8),
+        ValueType(12, "f64", "d", 8),
+    )
 }
+_SCALARS: dict[int, tuple[str, int]] = {t.number: (t.code, t.size) for t in VALUE_TYPES.values() if t.size}
 _STRING, _ARRAY = 8, 9
 
+#: llama.cpp's file types (``llama_ftype``, GGUF ``general.file_type``): number -> the
+#: name llama-quantize and Ollama's ``FileType.String()`` give it.
+FILE_TYPES: dict[int, str] = {
+    0: "F32",
+    1: "F16",
+    2: "Q4_0",
+    3: "Q4_1",
+    7: "Q8_0",
+    8: "Q5_0",
+    9: "Q5_1",
+    10: "Q2_K",
+    11: "Q3_K_S",
+    12: "Q3_K_M",
+    13: "Q3_K_L",
+    14: "Q4_K_S",
+    15: "Q4_K_M",
+    16: "Q5_K_S",
+    17: "Q5_K_M",
+    18: "Q6_K",
+    19: "IQ2_XXS",
+    20: "IQ2_XS",
+    21: "Q2_K_S",
+    22: "IQ3_XS",
+    23: "IQ3_XXS",
+    24: "IQ1_S",
+    25: "IQ4_NL",
+    26: "IQ3_S",
+    27: "IQ3_M",
+    28: "IQ2_S",
+    29: "IQ2_M",
+    30: "IQ4_XS",
+    31: "IQ1_M",
+    32: "BF16",
+    36: "TQ1_0",
+    37: "TQ2_0",
+    38: "MXFP4_MOE",
+    39: "NVFP4",
+    40: "Q1_0",
+}
+#: The same table the other way: name -> ``llama_ftype``.
+FILE_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in FILE_TYPES.items()}
 
-class GGUFError(ValueError):
+
+class GGUFError(MfcError, ValueError):
     """Not a GGUF file, or a damaged one; the message says what and where."""
+
+    code = "invalid-gguf"
 
 
 @dataclass(frozen=True)
@@ -103,20 +172,12 @@ class GGUFMetadata:
         return value if isinstance(value, int) else None
 
 
-def is_gguf(path: str | os.PathLike[str]) -> bool:
-    """True when the file starts with the GGUF magic."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == MAGIC
-    except OSError:
-        return False
-
-
 def read_metadata(path: str | os.PathLike[str], *, arrays: Iterable[str] = (), tensors: bool = False) -> GGUFMetadata:
     """Parse the header and metadata of ``path``; arrays are kept only for keys in ``arrays``;
-    with ``tensors``, the tensor table too (checked against the file's size)."""
+    with ``tensors``, the tensor table too (checked against the file's size).  ``OSError``
+    when it cannot be read (a folder, FIFO or device is never opened)."""
     wanted = set(arrays)
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size < 8:
             raise GGUFError(f"{os.fspath(path)}: not a GGUF file (only {size} bytes)")

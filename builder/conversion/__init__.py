@@ -6,7 +6,13 @@ folder → config (hfconfig) → architecture (archs/) → headers (checkpoint)
 
 from __future__ import annotations
 
-from builder.conversion.converter import ConvertResult, convert
-from builder.conversion.lora import convert_lora
+from builder.errors import ConvertError
+from builder.extras import require
+
+# numpy and gguf-py come with the ``convert`` extra: without them, one line naming it
+require("convert", "converting Hugging Face checkpoints to GGUF", ConvertError, ("numpy", "gguf"))
+
+from builder.conversion.converter import ConvertResult, convert  # noqa: E402
+from builder.conversion.lora import convert_lora  # noqa: E402
 
 __all__ = ["ConvertResult", "convert", "convert_lora"]

@@ -1,23 +1,21 @@
 """Reading a Hugging Face checkpoint's safetensors without loading it.
 
-A safetensors file is ``u64 header length | JSON header | tensor data``; the header
-maps each tensor name to its dtype, shape and byte range in the data.  Every claim is
-checked before any tensor is read (the length fits the file, the JSON parses, each
-range holds exactly ``prod(shape) * itemsize`` bytes, lies inside the file and
-overlaps no other), so a truncated download or a lying header is an error naming the
-file, not a crash or garbage later.  Tensors are then read through memory maps, a
-range of rows at a time.  Sharded checkpoints (``model.safetensors.index.json``) are
-one checkpoint.
+Each file's header is read and checked by ``modelfile.safetensors_header`` (the reader
+lint uses): the length fits the file, the JSON parses, each dtype is one safetensors
+defines, each range holds exactly the bytes its shape needs, lies inside the file and
+overlaps no other.  So a truncated download or a lying header is an error naming the
+file, not a crash or garbage later.  Tensors are then read with ``readinto`` into a
+fresh array, a range of rows at a time.  Sharded checkpoints
+(``model.safetensors.index.json``) are one checkpoint.
+
+Every tensor is listed, whatever its dtype; which ones a GGUF needs, and whether their
+dtype can be converted (:data:`FLOATS`), is the architecture's decision.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import json
-import math
-import os
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,43 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ConvertError
+from modelfile import safetensors_header
+from modelfile.paths import os_reason
+from modelfile.safetensors_header import DTYPE_BITS, FLOAT_WEIGHTS, SafetensorsError, TensorRef
 
-ITEMSIZE = {
-    "F32": 4,
-    "F16": 2,
-    "BF16": 2,
-    "F64": 8,
-    "I64": 8,
-    "I32": 4,
-    "I16": 2,
-    "I8": 1,
-    "U8": 1,
-    "BOOL": 1,
-    "F8_E4M3": 1,
-    "F8_E5M2": 1,
-}
-FLOATS = ("F32", "F16", "BF16")
-MAX_HEADER = 100 * 1024 * 1024
+__all__ = ["FLOATS", "Checkpoint", "TensorRef", "open_checkpoint", "read_header"]
 
-
-@dataclass(frozen=True)
-class TensorRef:
-    """One tensor of a checkpoint: where its bytes are and what they hold."""
-
-    name: str
-    dtype: str
-    shape: tuple[int, ...]
-    path: Path
-    start: int  # absolute offset in the file
-    end: int
-
-    @property
-    def elements(self) -> int:
-        return math.prod(self.shape)
-
-    @property
-    def rows(self) -> int:
-        return self.shape[0] if self.shape else 1
+#: The dtypes mfc converts (weights in any other dtype are refused, by name).
+FLOATS = tuple(FLOAT_WEIGHTS)
 
 
 @dataclass
@@ -80,13 +49,13 @@ class Checkpoint:
 
         Reading (rather than memory-mapping) keeps resident memory at one slab and is
         about twice as fast as faulting the pages in one by one."""
-        if tensor.dtype not in FLOATS:
+        if tensor.dtype not in FLOAT_WEIGHTS:
             raise ConvertError(
                 f"{tensor.path}: tensor {tensor.name} is {tensor.dtype}; mfc converts F32, F16 and BF16 weights"
             )
         row = tensor.elements // tensor.rows if tensor.shape else 1
-        size = ITEMSIZE[tensor.dtype]
-        stored = {"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[tensor.dtype]
+        size = DTYPE_BITS[tensor.dtype] // 8
+        stored = FLOAT_WEIGHTS[tensor.dtype]
         data = np.empty((last - first) * row, dtype=stored)
         handle = self._file(tensor.path)
         handle.seek(tensor.start + first * row * size)
@@ -171,66 +140,11 @@ def _check_index(folder: Path, checkpoint: Checkpoint) -> None:
 
 
 def read_header(path: Path) -> list[TensorRef]:
-    """The tensors a safetensors file declares, every claim checked against the file."""
+    """The tensors a safetensors file declares, every claim checked against the file
+    (by the one reader lint uses too), as :class:`ConvertError` when it fails."""
     try:
-        size = os.path.getsize(path)
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            if len(head) < 8:
-                raise ConvertError(f"{path}: {size} bytes is too short for a safetensors file")
-            (length,) = struct.unpack("<Q", head)
-            if length > size - 8 or length > MAX_HEADER:
-                raise ConvertError(
-                    f"{path}: header claims {length} bytes but the file has {size} (truncated or not safetensors)"
-                )
-            raw = handle.read(length)
+        return safetensors_header.read_header(path)
+    except SafetensorsError as error:
+        raise ConvertError(str(error)) from None
     except OSError as error:
-        raise ConvertError(f"{path}: {error.strerror}") from None
-    try:
-        header = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ConvertError(f"{path}: header is not valid JSON ({error})") from None
-    if not isinstance(header, dict):
-        raise ConvertError(f"{path}: header is not a JSON object")
-    data_start, data_size = 8 + length, size - 8 - length
-    tensors = []
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        tensors.append(_entry(path, name, entry, data_start, data_size))
-    tensors.sort(key=lambda t: t.start)
-    for before, after in itertools.pairwise(tensors):
-        if after.start < before.end:
-            raise ConvertError(f"{path}: tensors {before.name} and {after.name} claim overlapping bytes")
-    return tensors
-
-
-def _entry(path: Path, name: str, entry: object, data_start: int, data_size: int) -> TensorRef:
-    where = f"{path}: tensor {name}"
-    if not isinstance(entry, dict):
-        raise ConvertError(f"{where}: header entry is not an object")
-    dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in ITEMSIZE:
-        raise ConvertError(f"{where}: unknown dtype {dtype!r}")
-    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-        raise ConvertError(f"{where}: shape {shape!r} is not a list of sizes")
-    if (
-        not isinstance(offsets, list)
-        or len(offsets) != 2
-        or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
-    ):
-        raise ConvertError(f"{where}: data_offsets {offsets!r} is not [begin, end]")
-    begin, end = offsets
-    elements = math.prod(shape)
-    if not 0 <= begin <= end:
-        raise ConvertError(f"{where}: data_offsets {offsets} are not in order")
-    if end > data_size:
-        raise ConvertError(
-            f"{where}: its bytes end at {end}, past the {data_size} bytes of data in the file "
-            "(truncated or lying header)"
-        )
-    if end - begin != elements * ITEMSIZE[dtype]:
-        raise ConvertError(
-            f"{where}: {end - begin} bytes for {dtype} {shape} (which needs {elements * ITEMSIZE[dtype]})"
-        )
-    return TensorRef(name, dtype, tuple(shape), path, data_start + begin, data_start + end)
+        raise ConvertError(f"{path}: {os_reason(error)}") from None

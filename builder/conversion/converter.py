@@ -23,8 +23,7 @@ from builder.conversion.encode import file_type, resolve
 from builder.conversion.hfconfig import HFConfig
 from builder.conversion.stream import TensorJob, describe, write_gguf
 from builder.errors import ConvertError
-
-Progress = Callable[[int, int], None]  # tensors written, tensor count
+from builder.events import Progress
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,7 @@ def convert(
             chosen,
             vocab.model,
             vocab.pre,
+            status="converting model",
         )
     finally:
         checkpoint.close()
@@ -102,9 +102,12 @@ def finish(
     outtype: str,
     tokenizer: str,
     pre: str | None,
+    *,
+    status: str,
 ) -> ConvertResult:
-    """Write the GGUF and say what was written (shared with LoRA conversion)."""
-    write_gguf(target, arch, metadata, jobs, checkpoint, progress, durable=durable)
+    """Write the GGUF and say what was written (shared with LoRA conversion); progress
+    counts tensors under ``status``."""
+    write_gguf(target, arch, metadata, jobs, checkpoint, progress, durable=durable, status=status)
     summary = describe(jobs)
     return ConvertResult(
         target,

@@ -11,18 +11,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
+from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 from gguf.quants import quantize
 
 from builder.errors import ConvertError
+from modelfile.gguf_metadata import FILE_TYPE_NUMBERS
 
 T = GGMLQuantizationType
-OUTTYPES = {
-    "f32": (T.F32, LlamaFileType.ALL_F32),
-    "f16": (T.F16, LlamaFileType.MOSTLY_F16),
-    "bf16": (T.BF16, LlamaFileType.MOSTLY_BF16),
-    "q8_0": (T.Q8_0, LlamaFileType.MOSTLY_Q8_0),
-}
+#: ``--outtype`` -> the GGML type of the weights (the file type is the same name upper-cased).
+OUTTYPES = {"f32": T.F32, "f16": T.F16, "bf16": T.BF16, "q8_0": T.Q8_0}
 KEEP_F32 = ("position_embd.weight", "token_types.weight", "ffn_gate_inp.weight")
 
 
@@ -38,7 +35,8 @@ def resolve(outtype: str, weight_dtypes: list[str]) -> str:
 
 
 def file_type(outtype: str) -> int:
-    return int(OUTTYPES[outtype][1])
+    """The ``general.file_type`` of a conversion to ``outtype`` (``q8_0`` -> 7)."""
+    return FILE_TYPE_NUMBERS[outtype.upper()]
 
 
 def tensor_type(name: str, shape: tuple[int, ...], outtype: str) -> GGMLQuantizationType:
@@ -48,7 +46,7 @@ def tensor_type(name: str, shape: tuple[int, ...], outtype: str) -> GGMLQuantiza
         or not name.endswith((".weight", ".lora_a", ".lora_b"))
     ):
         return T.F32
-    chosen = OUTTYPES[outtype][0]
+    chosen = OUTTYPES[outtype]
     if chosen == T.Q8_0 and shape[-1] % GGML_QUANT_SIZES[T.Q8_0][0]:
         return T.F16  # rows that are not whole Q8_0 blocks, as convert_hf_to_gguf does
     return chosen

@@ -23,11 +23,12 @@ from gguf import GGUFWriter
 from builder.conversion.archs import architecture_for
 from builder.conversion.archs.base import Architecture
 from builder.conversion.checkpoint import FLOATS, open_checkpoint
-from builder.conversion.converter import ConvertResult, Progress, finish
+from builder.conversion.converter import ConvertResult, finish
 from builder.conversion.encode import resolve, tensor_type
 from builder.conversion.hfconfig import HFConfig, read_json
 from builder.conversion.stream import TensorJob
 from builder.errors import ConvertError
+from builder.events import Progress
 from modelfile.gguf_metadata import GGUFError, read_metadata
 
 PEFT_NAME = re.compile(r"^(?:base_model\.model\.)?(?P<base>.+)\.lora_(?P<part>[AB])(?:\.default)?\.weight$")
@@ -117,7 +118,18 @@ def convert_lora(
             writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
         return finish(
-            target, arch.arch_name, metadata, jobs, checkpoint, progress, durable, started, chosen, "none", None
+            target,
+            arch.arch_name,
+            metadata,
+            jobs,
+            checkpoint,
+            progress,
+            durable,
+            started,
+            chosen,
+            "none",
+            None,
+            status="converting adapter",
         )
     finally:
         checkpoint.close()

@@ -1,11 +1,12 @@
 """Writing a GGUF file one tensor, and one slab of rows, at a time.
 
 gguf-py's writer lays out the header, the metadata and the tensor table; each tensor's
-data is then produced by a ``StreamedTensor`` that reads its rows from the memory-mapped
-checkpoint, transforms them (a row slab is always whole heads, for the q/k
-permutation), checks them, encodes them and appends them to the file.  Memory stays
-within one slab (16 MB of float32 rows) whatever the model's size.  The file is written
-under a temporary name and renamed at the end; on any failure it is removed.
+data is then produced by a ``StreamedTensor`` that reads its rows from the checkpoint
+(``readinto`` a fresh array, one slab at a time), transforms them (a row slab is
+always whole heads, for the q/k permutation), checks them, encodes them and appends
+them to the file.  Memory stays within one slab (16 MB of float32 rows) whatever the
+model's size.  The file is written under a temporary name and renamed at the end; on
+any failure it is removed.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ from gguf import GGUFEndian, GGUFValueType, GGUFWriter
 from gguf.constants import GGMLQuantizationType
 from gguf.constants import GGMLQuantizationType as T
 
-from builder.conversion.checkpoint import Checkpoint, TensorRef
+from builder.conversion.checkpoint import FLOATS, Checkpoint, TensorRef
 from builder.conversion.encode import encode, nbytes
 from builder.errors import ConvertError
+from builder.events import TENSORS, Event, Progress
 
 SLAB = 16 * 1024 * 1024  # bytes of float32 rows held at once
 
 Transform = Callable[[np.ndarray, int], np.ndarray]  # (rows, index of the first row) -> rows
-Progress = Callable[[int, int], None]  # tensors written, tensor count
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ class StreamedTensor:
         )
 
 
-PASSTHROUGH = {"F32": T.F32, "F16": T.F16, "BF16": T.BF16}
+#: Checkpoint dtypes whose bytes are already a GGML type's (the same names in both formats).
+PASSTHROUGH = {dtype: T[dtype] for dtype in FLOATS}
 _COPIER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfc-copy")
 
 
@@ -235,6 +237,7 @@ def write_gguf(
     progress: Progress | None = None,
     *,
     durable: bool = False,
+    status: str = "converting",
 ) -> None:
     """Write the GGUF at ``path`` atomically: all of it, or nothing.  ``durable`` also
     flushes it to the disk before the rename (for files going into a store; like ``cp``,
@@ -251,7 +254,7 @@ def write_gguf(
         for index, job in enumerate(jobs):
             writer.write_tensor_data(StreamedTensor(job, checkpoint))  # type: ignore[arg-type]
             if progress is not None:
-                progress(index + 1, len(jobs))
+                progress(Event(status, len(jobs), index + 1, TENSORS))
         assert writer.fout is not None
         for handle in writer.fout:
             handle.flush()

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from modelfile.go.printable import INVISIBLE, mask_dropped
 from modelfile.ir import Command, Modelfile
 from modelfile.linter.diagnostic import Diagnostic, Fix, Severity
 from modelfile.paths import PathError, expand_path
-from modelfile.printable import INVISIBLE, mask_dropped
 from modelfile.source import Source, Span
 from modelfile.weights import Weights, inspect
 
@@ -93,7 +93,10 @@ class LintContext:
             return None
 
     def weights(self, value: str) -> Weights | None:
-        """What the path a value names holds (cached), or ``None`` if it cannot be expanded."""
+        """What the path a value names holds (cached), or ``None`` if it cannot be expanded.
+
+        Never raises: a path the system will not look at or open (too long, a loop, a
+        FIFO, no permission) is ``Kind.UNREADABLE`` with the system's reason."""
         path = self.resolve(value)
         if path is None:
             return None

@@ -167,13 +167,19 @@ class Architecture:
         return []
 
     def included(self) -> list[tuple[TensorRef, str]]:
-        """The checkpoint tensors that go into the GGUF, with the names the map knows."""
+        """The checkpoint tensors that go into the GGUF, with the names the map knows.
+
+        A tensor in a dtype mfc does not convert is left out when the GGUF has no place
+        for it (integer buffers: ``position_ids``, quantization state) and refused, by
+        name and dtype, when it is a weight the GGUF needs."""
         found = []
         for tensor in self.checkpoint:
             renamed = self.rename(tensor.name)
             if renamed is None:
                 continue
             if tensor.dtype not in FLOATS:
+                if self.names_map.get_name(renamed, try_suffixes=(".weight", ".bias")) is None:
+                    continue
                 raise ConvertError(
                     f"{tensor.path}: tensor {tensor.name} is {tensor.dtype}; mfc converts F32, F16 and BF16 weights"
                 )

@@ -16,6 +16,7 @@ from builder.conversion.vocab.model import CONTROL, NORMAL, UNUSED, USER_DEFINED
 from builder.conversion.vocab.pretokenizer import identify
 from builder.conversion.vocab.special import add_flags, chat_template, special_ids
 from builder.errors import ConvertError
+from builder.extras import missing
 
 LOOKS_SPECIAL = re.compile(r"^(<\|.*\|>|<｜.*｜>|<pad>|<mask>|<unused\d+>|\[@BOS@\]|<2mass>)$")
 
@@ -85,7 +86,7 @@ def _encoder(path: Path) -> Any:
     try:
         from tokenizers import Tokenizer
     except ImportError:
-        raise ConvertError("converting BPE tokenizers needs the tokenizers package: pip install tokenizers") from None
+        raise ConvertError(missing("convert", "converting BPE tokenizers", "tokenizers")) from None
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as error:  # noqa: BLE001 - the library raises plain Exception for bad files

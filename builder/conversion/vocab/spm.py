@@ -10,6 +10,7 @@ from builder.conversion.vocab.model import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSE
 from builder.conversion.vocab.special import add_flags, chat_template, special_ids, token_text
 from builder.conversion.vocab.spm_proto import add_dummy_prefix
 from builder.errors import ConvertError
+from builder.extras import missing
 
 
 def spm_vocab(folder: Path, vocab_size: int, *, space_prefix: bool | None = None) -> Vocab:
@@ -17,7 +18,7 @@ def spm_vocab(folder: Path, vocab_size: int, *, space_prefix: bool | None = None
     try:
         import sentencepiece
     except ImportError:
-        raise ConvertError("converting SentencePiece tokenizers needs the sentencepiece package") from None
+        raise ConvertError(missing("convert", "converting SentencePiece tokenizers", "sentencepiece")) from None
     try:
         processor = sentencepiece.SentencePieceProcessor(model_file=str(path))
         dummy_prefix = add_dummy_prefix(path.read_bytes(), str(path))

@@ -53,5 +53,5 @@ class SeveralFrom(Rule):
 
 def _is_local(ctx: LintContext, value: str) -> bool:
     weights = ctx.weights(value)
-    exists = weights is not None and weights.path.exists()
+    exists = weights is not None and weights.exists
     return exists or (looks_like_path(value) and value != "")

@@ -37,6 +37,6 @@ class FromNotModel(Rule):
             if command.args == "":
                 continue
             weights = ctx.weights(command.args)
-            if weights is None or weights.kind is Kind.MISSING or weights.problem is None:
-                continue
+            if weights is None or weights.kind in (Kind.MISSING, Kind.UNREADABLE) or weights.problem is None:
+                continue  # MF103 reports a path that is missing or cannot be read
             yield ctx.report(self, command.value.span, f"FROM {command.args}: {weights.problem}")

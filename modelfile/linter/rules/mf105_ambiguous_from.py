@@ -44,8 +44,8 @@ class AmbiguousFrom(Rule):
             if value in ("", ".", "..") or value.startswith(_EXPLICIT) or ":" in value[:3]:
                 continue
             weights = ctx.weights(value)
-            if weights is None or weights.kind is Kind.MISSING:
-                continue  # a missing path is MF103's finding
+            if weights is None or weights.kind in (Kind.MISSING, Kind.UNREADABLE):
+                continue  # a missing or unreadable path is MF103's finding
             fix = None
             if command.value.quoting is Quoting.BARE:
                 start = ctx.value_start(command)

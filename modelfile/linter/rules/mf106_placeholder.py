@@ -53,4 +53,4 @@ class Placeholder(Rule):
 
 def _exists(ctx: LintContext, value: str) -> bool:
     weights = ctx.weights(value)
-    return weights is not None and weights.path.exists()
+    return weights is not None and weights.exists

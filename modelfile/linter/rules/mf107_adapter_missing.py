@@ -12,6 +12,9 @@ class AdapterMissing(Rule):
     """## What it does
     Reports an ADAPTER path that does not exist, relative to the Modelfile's folder.
 
+    Also one the system will not look at or that is no regular file (a name too long,
+    no permission, a named pipe), with the system's reason.
+
     ## Why is this bad?
     Unlike FROM, ADAPTER is always a path: `ollama create` stops with `stat <path>: no
     such file or directory`.  (A warning, not an error, because adapters are often
@@ -38,10 +41,13 @@ class AdapterMissing(Rule):
             weights = ctx.weights(command.args)
             if weights is None:
                 yield ctx.report(self, command.value.span, f"cannot expand {command.args!r} (unknown user)")
+            elif weights.kind is Kind.UNREADABLE:
+                yield ctx.report(self, command.value.span, f"ADAPTER {command.args}: {weights.problem}")
             elif weights.kind is Kind.MISSING:
+                dangling = f" ({weights.problem})" if weights.problem else ""
                 yield ctx.report(
                     self,
                     command.value.span,
-                    f"{command.args!r} does not exist",
+                    f"{command.args!r} does not exist{dangling}",
                     hint="relative paths start at the Modelfile's folder, not the working directory",
                 )

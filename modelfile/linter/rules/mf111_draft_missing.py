@@ -12,6 +12,9 @@ class DraftMissing(Rule):
     """## What it does
     Reports a DRAFT path that does not exist, relative to the Modelfile's folder.
 
+    Also one the system will not look at or that is no regular file (a name too long,
+    no permission, a named pipe), with the system's reason.
+
     ## Why is this bad?
     DRAFT (a small model for speculative decoding) must be local: `ollama create`
     stops with `stat <path>: no such file or directory`.
@@ -35,5 +38,8 @@ class DraftMissing(Rule):
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for command in ctx.modelfile.of_type(Draft):
             weights = ctx.weights(command.args)
-            if weights is None or weights.kind is Kind.MISSING:
-                yield ctx.report(self, command.value.span, f"{command.args!r} does not exist")
+            if weights is not None and weights.kind is Kind.UNREADABLE:
+                yield ctx.report(self, command.value.span, f"DRAFT {command.args}: {weights.problem}")
+            elif weights is None or weights.kind is Kind.MISSING:
+                dangling = f" ({weights.problem})" if weights is not None and weights.problem else ""
+                yield ctx.report(self, command.value.span, f"{command.args!r} does not exist{dangling}")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from modelfile.ir import Draft, From
 from modelfile.linter.diagnostic import Diagnostic, Severity
 from modelfile.linter.rule import LintContext, Rule
+from modelfile.weights import Kind
 
 
 class DraftSameAsFrom(Rule):
@@ -47,5 +48,7 @@ class DraftSameAsFrom(Rule):
 
 
 def _real(ctx: LintContext, value: str) -> str | None:
-    path = ctx.resolve(value)
-    return os.path.realpath(path) if path is not None and os.path.exists(path) else None
+    weights = ctx.weights(value)
+    if weights is None or weights.kind in (Kind.MISSING, Kind.UNREADABLE):
+        return None
+    return os.path.realpath(weights.path)
