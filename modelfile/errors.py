@@ -2,6 +2,17 @@
 
 Errors about user input say where (file, line, column) and what would be valid;
 ``str(error)`` is one line, ``error.render()`` adds the source line and a caret.
+
+Every error has a stable ``code``: the lint rule's code where a rule reports the same
+problem (``MF001`` … for syntax, ``MF401``/``MF402`` for templates), otherwise a
+kebab-case name (``model-not-found``, ``invalid-gguf`` …) that never changes meaning.
+``exit_code`` is what the ``mfc`` command exits with: 1 for failures, 2 where the
+command line itself is at fault (a bad model name, a bad configuration).
+
+>>> from modelfile.errors import MfcError
+>>> error = MfcError("something went wrong")
+>>> error.code, error.exit_code, error.to_dict()
+('error', 1, {'code': 'error', 'message': 'something went wrong'})
 """
 
 from __future__ import annotations
@@ -11,6 +22,21 @@ from modelfile.source import render_excerpt
 
 class MfcError(Exception):
     """Root of every error mfc raises on purpose."""
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(message, *args)
+        self.message = message
+
+    def render(self) -> str:
+        """What a terminal shows: the one-line message (subclasses add a caret excerpt)."""
+        return str(self)
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as JSON output carries it: at least ``code`` and ``message``."""
+        return {"code": self.code, "message": str(self)}
 
 
 class ModelfileError(MfcError):
@@ -71,7 +97,8 @@ class ModelfileError(MfcError):
 class TemplateError(MfcError):
     """A Go TEMPLATE that cannot be parsed, translated or executed.
 
-    ``line``/``column`` are positions in the template text; ``go_error`` is what Ollama
+    ``line``/``column`` are positions in the template text, or, with ``path`` set (a
+    template read from a file or a Modelfile), in that file; ``go_error`` is what Ollama
     (Go's ``text/template``) says about the same template, when it also fails.
     """
 
@@ -86,6 +113,7 @@ class TemplateError(MfcError):
         hint: str | None = None,
         go_error: str | None = None,
         source_line: str | None = None,
+        path: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -94,8 +122,11 @@ class TemplateError(MfcError):
         self.hint = hint
         self.go_error = go_error
         self.source_line = source_line
+        self.path = path
 
     def __str__(self) -> str:
+        if self.path is not None:
+            return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"
         return f"template:{self.line}:{self.column}: {self.message}"
 
     def render(self) -> str:
@@ -105,6 +136,18 @@ class TemplateError(MfcError):
         if self.hint:
             out.append(f"  = help: {self.hint}")
         return "\n".join(out)
+
+    def to_dict(self) -> dict[str, object]:
+        where: dict[str, object] = {"path": self.path} if self.path is not None else {}
+        return {
+            **where,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+            "go_error": self.go_error,
+        }
 
 
 class UnsupportedTemplateError(TemplateError):
@@ -116,4 +159,18 @@ class UnsupportedTemplateError(TemplateError):
 class TemplateExecutionError(TemplateError):
     """Rendering failed where Go's ``Execute`` fails too (or would print garbage)."""
 
-    code = "MF403"
+    code = "template-execution-failed"
+
+
+class NoTemplateError(MfcError):
+    """A Modelfile given where a template was expected has no TEMPLATE."""
+
+    code = "no-template"
+    exit_code = 2
+
+
+class EncodingError(MfcError):
+    """A file that cannot be rewritten (fixed, formatted) without changing bytes: it is
+    not valid in the encoding Ollama reads it in (lint reports the same as MF507)."""
+
+    code = "MF507"

@@ -13,7 +13,8 @@ import enum
 import math
 from dataclasses import dataclass
 
-from modelfile.gostrconv import SyntaxOrRangeError, parse_bool, parse_float32, parse_int
+from modelfile.errors import MfcError
+from modelfile.go.strconv import SyntaxOrRangeError, parse_bool, parse_float32, parse_int
 
 
 class Kind(enum.Enum):
@@ -127,8 +128,17 @@ ALIASES: dict[str, str] = {
 TypedValue = int | float | bool | str
 
 
-class ParameterError(ValueError):
-    """``ollama create`` rejects this PARAMETER; ``str()`` is Ollama's message."""
+class ParameterError(MfcError, ValueError):
+    """``ollama create`` rejects this PARAMETER; ``str()`` is Ollama's message.
+
+    ``code`` is the lint rule that reports the same problem: MF201 for an unknown name,
+    MF202 for a value of the wrong type."""
+
+    code = "MF202"
+
+    def __init__(self, message: str, code: str = "MF202") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def convert(name: str, value: str) -> TypedValue | None:
@@ -140,7 +150,7 @@ def convert(name: str, value: str) -> TypedValue | None:
         return None
     spec = PARAMETERS.get(name)
     if spec is None:
-        raise ParameterError(f"unknown parameter '{name}'")
+        raise ParameterError(f"unknown parameter '{name}'", "MF201")
     try:
         if spec.kind is Kind.INT:
             return parse_int(value)

@@ -26,6 +26,9 @@ from modelfile.linter.diagnostic import Severity
 class ConfigError(MfcError):
     """``[tool.mfc.lint]`` is malformed; the message names the file and the key."""
 
+    code = "invalid-config"
+    exit_code = 2
+
 
 @dataclass(frozen=True)
 class LintConfig:
