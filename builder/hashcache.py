@@ -9,7 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from builder.store import Progress, hash_file
+from builder.events import Progress
+from builder.store import hash_file
 
 
 class HashCache:
@@ -31,7 +32,8 @@ class HashCache:
         return None
 
     def digest(self, path: Path, progress: Progress | None = None) -> tuple[str, int]:
-        """The file's sha256 and size: remembered if size and mtime are unchanged, else hashed."""
+        """The file's sha256 and size: remembered if size and mtime are unchanged, else
+        hashed (reported to ``progress`` as ``hashing <name>``)."""
         stat = path.stat()
         known = self.lookup(path, stat)
         if known is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelfile.gojson import Float32, marshal
+from modelfile.go.encoding_json import Float32, marshal
 from modelfile.parameters import TypedValue
 
 

@@ -21,7 +21,6 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,15 +28,14 @@ from typing import Any
 from builder import imatrix as imatrices
 from builder import llama_log
 from builder.errors import QuantizeError
+from builder.events import TENSORS, Event, Progress
 from builder.ggml_types import tensor_bytes, type_name
-from builder.quant_types import QuantType, by_ftype, parse_type
+from builder.quant_types import QuantType, available, by_ftype, parse_type
 from modelfile.gguf_metadata import GGUFError, GGUFMetadata, read_metadata
 
 UNQUANTIZED = {"F32", "F16", "BF16"}
 TENSOR = re.compile(r"\[\s*(\d+)/\s*(\d+)\]")
 SIZES = re.compile(r"(model|quant) size\s*=\s*([\d.]+) MiB")
-
-Progress = Callable[[int, int], None]  # tensors done, tensor count
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,13 @@ class QuantizeOptions:
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def options(
+def quantization_types() -> tuple[QuantType, ...]:
+    """Every type the installed llama.cpp can make (``mfc quantize --list``): name, main
+    tensor type, bits per weight, whether it needs an importance matrix, aliases."""
+    return available()
+
+
+def quantize_options(
     type: str,  # noqa: A002 - the user's word for it
     *,
     imatrix: str | os.PathLike[str] | None = None,
@@ -80,7 +84,8 @@ def options(
     pure: bool = False,
     threads: int = 0,
 ) -> QuantizeOptions:
-    """Checked options: the type and tensor types by name, the imatrix file present."""
+    """Checked options for ``quantize`` and ``build(..., quantize=...)``: the type and
+    tensor types by name, the imatrix file present."""
     for label, value in (("output tensor type", output_tensor_type), ("token embedding type", token_embedding_type)):
         if value is not None and _ggml_type(value) is None:
             raise QuantizeError(f"unknown GGML type {value!r} for the {label} (e.g. Q8_0, Q6_K, F16)")
@@ -205,7 +210,7 @@ def quantize(
     verbose: bool = False,
 ) -> QuantizeResult:
     """Quantize the GGUF ``source`` to ``output`` as ``type`` (any llama.cpp file type)."""
-    opts = options(
+    opts = quantize_options(
         type,
         imatrix=imatrix,
         allow_requantize=allow_requantize,
@@ -229,7 +234,7 @@ def quantize(
     ensure_room(folder, estimate.output_bytes, out.name)
     temp = folder / f".{out.name}.mfc-{os.getpid()}.tmp"
     started = time.perf_counter()
-    report = run(src, temp, opts, progress)
+    report = run(src, temp, opts, progress, status=progress_status(estimate.source_type, opts))
     os.replace(temp, out)
     meta = read_metadata(out)
     return QuantizeResult(
@@ -244,16 +249,25 @@ def quantize(
     )
 
 
-def run(source: Path, target: Path, opts: QuantizeOptions, progress: Progress | None = None) -> _Report:
+def progress_status(source_type: str, opts: QuantizeOptions) -> str:
+    """The progress status of a quantization: ``quantizing F16 model to Q4_K_M``."""
+    return f"quantizing {source_type} model to {opts.type.name}"
+
+
+def run(
+    source: Path, target: Path, opts: QuantizeOptions, progress: Progress | None = None, *, status: str = ""
+) -> _Report:
     """Quantize for real into ``target`` (a temporary path the caller renames); on any
-    failure, interruption included, ``target`` is removed and the error explains."""
+    failure, interruption included, ``target`` is removed and the error explains.
+    ``progress`` gets a count of tensors under ``status`` (``quantizing to <type>``
+    unless given)."""
     report: _Report | None = None
     failure: list[BaseException] = []
 
     def work() -> None:
         nonlocal report
         try:
-            report = _run_llama(source, target, opts, progress=progress)
+            report = _run_llama(source, target, opts, progress=progress, status=status)
         except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
             failure.append(error)
 
@@ -290,7 +304,13 @@ class _Report:
 
 
 def _run_llama(
-    source: Path, target: Path, opts: QuantizeOptions, *, dry_run: bool = False, progress: Progress | None = None
+    source: Path,
+    target: Path,
+    opts: QuantizeOptions,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    status: str = "",
 ) -> _Report:
     import llama_cpp
 
@@ -319,7 +339,8 @@ def _run_llama(
             report.needs_imatrix = True
         elif level == llama_log.INFO:
             if progress is not None and (match := TENSOR.search(text)):
-                progress(int(match.group(1)), int(match.group(2)))
+                done, total = int(match.group(1)), int(match.group(2))
+                progress(Event(status or f"quantizing to {opts.type.name}", total, done, TENSORS))
             for kind, mib in SIZES.findall(text):
                 setattr(report, f"{kind}_mib", float(mib))
 

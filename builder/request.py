@@ -12,6 +12,7 @@ from pathlib import Path
 
 from builder.errors import BuildError
 from modelfile.errors import TemplateError, UnsupportedTemplateError
+from modelfile.go.semver import ollama_requires_valid
 from modelfile.ir import (
     Adapter,
     Command,
@@ -28,10 +29,7 @@ from modelfile.ir import (
 )
 from modelfile.ir import Parser as ParserCommand
 from modelfile.parameters import DEPRECATED, PARAMETERS, Kind, ParameterError, TypedValue, convert
-from modelfile.paths import PathError, expand_path
-from modelfile.semver import ollama_requires_valid
-from modelfile.template.locate import value_position
-from modelfile.template.translate import translate_template
+from modelfile.paths import PathError, PathKind, expand_path, probe
 
 BLOB_REF = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
 
@@ -61,6 +59,8 @@ class CreateRequest:
     from_path: str = ""  # the file it would have been, had it existed
     files: list[Source] = field(default_factory=list)  # local FROM paths and blobs, merged
     adapter: Source | None = None  # only the last ADAPTER counts
+    adapter_value: str = ""  # that ADAPTER's value, as written
+    adapter_where: str = ""  # and its "path:line:col"
     drafts: list[Source] = field(default_factory=list)
     template: str = ""
     system: str = ""
@@ -89,12 +89,16 @@ def create_request(modelfile: Modelfile, base_dir: Path | None = None) -> Create
                 request.files.append(blob)
                 continue
             path = _expand(value, base, at)
-            if os.path.exists(path):
-                request.files.append(Path(path))
-            else:
+            found = probe(path)
+            if found.kind is PathKind.MISSING:  # Ollama reads it as a model name
                 request.from_model, request.from_where, request.from_path = value, at, path
+            elif found.reason is not None:  # a FIFO, too long a name, no permission ...
+                raise BuildError(f"{at}: FROM {value}: {found.reason}")
+            else:
+                request.files.append(Path(path))
         elif isinstance(command, Adapter):
             request.adapter = _existing(command.args, base, at, "ADAPTER")
+            request.adapter_value, request.adapter_where = command.args, at
         elif isinstance(command, Draft):
             request.drafts.append(_existing(command.args, base, at, "DRAFT"))
         elif isinstance(command, Template):
@@ -132,6 +136,8 @@ def _check_template(modelfile: Modelfile, request: CreateRequest) -> None:
     templates = [t for t in modelfile.of_type(Template) if t.args]
     if not request.template or not templates:
         return
+    from modelfile.template.translate import translate_template  # the template machinery loads only when needed
+
     command = templates[-1]
     try:
         translate_template(request.template)
@@ -145,6 +151,8 @@ def _check_template(modelfile: Modelfile, request: CreateRequest) -> None:
 
 
 def _template_where(modelfile: Modelfile, command: Template, error: TemplateError) -> str:
+    from modelfile.template.locate import value_position
+
     if modelfile.source is None:
         return where(modelfile, command)
     at = value_position(modelfile.source, command, error.line, error.column)
@@ -160,8 +168,11 @@ def _existing(value: str, base: Path, at: str, command: str) -> Source:
     if (blob := _blob_ref(value, at)) is not None:
         return blob
     path = Path(_expand(value, base, at))
-    if not path.exists():
+    found = probe(path)
+    if found.kind is PathKind.MISSING:
         raise BuildError(f"{at}: {command} {value}: no such file or directory ({path})")
+    if found.reason is not None:  # a FIFO, too long a name, no permission ...
+        raise BuildError(f"{at}: {command} {value}: {found.reason}")
     return path
 
 

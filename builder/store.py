@@ -22,17 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from filelock import FileLock
-
+from builder.blobcopy import copy_hashed, read_chunks
 from builder.errors import ModelNameError, ModelNotFound, StoreError
-from builder.manifest import Layer, Manifest
+from builder.events import Event, Progress
+from builder.manifest import Manifest
 from builder.names import ModelName, parse_name
 
-CHUNK = 8 * 1024 * 1024
 DIGEST = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
 PRUNE_GRACE = 3600.0  # Ollama leaves blobs younger than an hour alone: another process may be writing them
 
-Progress = Callable[[int], None]  # bytes done so far
 Writer = Callable[[IO[bytes]], object]  # fills a temporary file
 
 
@@ -60,16 +58,18 @@ def digest_of_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def hash_file(path: Path, progress: Progress | None = None) -> tuple[str, int]:
-    """sha256 and size of a file, read in chunks."""
+def hash_file(path: Path, progress: Progress | None = None, status: str = "") -> tuple[str, int]:
+    """sha256 and size of a file, read in chunks; ``progress`` gets byte counts under
+    ``status`` (``hashing <name>`` unless given)."""
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
+    with path.open("rb", buffering=0) as handle:
+        total = os.fstat(handle.fileno()).st_size
+        for chunk in read_chunks(handle):
             digest.update(chunk)
             size += len(chunk)
             if progress:
-                progress(size)
+                progress(Event(status or f"hashing {path.name}", total, size))
     return "sha256:" + digest.hexdigest(), size
 
 
@@ -86,6 +86,8 @@ class Store:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Serialise writers (build, cp, rm, prune) to this store."""
+        from filelock import FileLock  # here: readers (list, show, run) never load it
+
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.root / ".mfc.lock")):
             yield
@@ -135,21 +137,18 @@ class Store:
             linked = self._link(source, progress)
             if linked is not None:
                 return linked
-        hasher = hashlib.sha256()
-        size = 0
+        found, size = "", 0
+        total = source.stat().st_size
+
+        def report(done: int) -> None:
+            if progress:
+                progress(Event(f"copying {source.name}", total, done))
 
         def copy(handle: IO[bytes]) -> None:
-            nonlocal size
-            with source.open("rb") as reader:
-                while chunk := reader.read(CHUNK):
-                    hasher.update(chunk)
-                    handle.write(chunk)
-                    size += len(chunk)
-                    if progress:
-                        progress(size)
+            nonlocal found, size
+            found, size = copy_hashed(source, handle, report)
 
         temp = self._write_temp(copy)
-        found = "sha256:" + hasher.hexdigest()
         if digest is not None and digest != found:
             temp.unlink(missing_ok=True)
             raise StoreError(f"{source} changed while it was being stored (expected {digest}, read {found})")
@@ -179,7 +178,7 @@ class Store:
             except OSError:
                 return None  # another filesystem, or links not supported
         try:
-            digest, size = hash_file(temp, progress)
+            digest, size = hash_file(temp, progress, f"copying {source.name}")
             created = self._place(temp, self.blob_path(digest))
         finally:
             temp.unlink(missing_ok=True)
@@ -325,40 +324,13 @@ class Store:
         return removed
 
 
-def verify(store: Store, names: list[ModelName] | None = None) -> list[str]:
-    """Problems with the store: unreadable manifests, missing blobs, blobs whose bytes
-    no longer hash to their name or whose size differs from the manifest's."""
-    problems: list[str] = []
-    checked: dict[str, str | None] = {}
-    if names is None and store.manifests.is_dir():
-        for path in sorted(store.manifests.glob("*/*/*/*")):
-            if path.is_file():
-                try:
-                    Manifest.decode(path.read_bytes(), str(path))
-                except StoreError as error:
-                    problems.append(str(error))
-    models = [store.find(n) for n in names] if names is not None else store.models()
-    for model in models:
-        for layer in (model.manifest.config, *model.manifest.layers):
-            if layer.digest not in checked:
-                checked[layer.digest] = _check_blob(store, layer)
-            problem = checked[layer.digest]
-            if problem:
-                problems.append(f"{model.name.display()}: {problem}")
-    return problems
+StoreLike = Store | str | os.PathLike[str] | None  # a store, its root folder, or None: the default one
 
 
-def _check_blob(store: Store, layer: Layer) -> str | None:
-    path = store.blob_path(layer.digest)
-    if not path.is_file():
-        return f"blob {layer.digest} ({layer.media_type}) is missing"
-    size = path.stat().st_size
-    if size != layer.size:
-        return f"blob {layer.digest} is {size} bytes, the manifest says {layer.size}"
-    found, _ = hash_file(path)
-    if found != "sha256:" + path.name.removeprefix("sha256-"):
-        return f"blob {layer.digest} is corrupt: its bytes hash to {found}"
-    return None
+def as_store(store: StoreLike = None) -> Store:
+    """The store ``store`` stands for: itself, the store at a folder, or (``None``) the
+    default store (``default_root``)."""
+    return store if isinstance(store, Store) else Store(default_root(store))
 
 
 FICLONE = 0x40049409  # Linux ioctl: share the source's extents, copy-on-write

@@ -332,3 +332,137 @@ def test_a_template_mfc_cannot_translate_still_builds_with_a_warning(
     assert [w.removeprefix(str(tmp_path) + "/") for w in result.warnings] == [
         "Modelfile:2:13: mfc run cannot render this TEMPLATE ({{ define }} is not supported); Ollama can",
     ]
+
+
+def test_from_tells_paths_from_names_by_ollamas_rule(tmp_path: Path, store: Store) -> None:
+    """``FROM .hidden`` is written as a model name (Ollama looks it up, and refuses the
+    name); ``FROM x.pt`` is written as a path.  A file that exists is a file either way."""
+    with pytest.raises(BuildError) as caught:
+        build(modelfile(tmp_path, "FROM .hidden\n"), "m", store=store)
+    assert str(caught.value).endswith("Modelfile:1:1: FROM .hidden: neither a file nor a valid model name")
+    with pytest.raises(BuildError) as caught:
+        build(modelfile(tmp_path, "FROM x.pt\n"), "m", store=store)
+    assert str(caught.value).endswith(f"Modelfile:1:1: FROM x.pt: no such file ({tmp_path / 'x.pt'})")
+    assert tree(store.root) == {}
+    write_gguf(tmp_path / ".hidden", {"general.architecture": "test"})
+    assert build(modelfile(tmp_path, "FROM .hidden\n"), "m", store=store).layers[0].media_type == MODEL
+
+
+@pytest.mark.parametrize(
+    ("adapter", "problem"),
+    [
+        ({"general.architecture": "test", "general.type": "model"}, "is a model (general.type = model), not a LoRA"),
+        ({"general.architecture": "test"}, "is a model (no general.type = adapter), not a LoRA adapter"),
+        ({"general.architecture": "qwen2", "general.type": "adapter"}, "is a LoRA for qwen2; FROM is test"),
+    ],
+)
+def test_an_adapter_llama_cpp_could_never_apply_is_refused(
+    tmp_path: Path, store: Store, minimal: Path, adapter: dict[str, str], problem: str
+) -> None:
+    write_gguf(tmp_path / "a.gguf", adapter)
+    build(modelfile(tmp_path, "FROM ./test.gguf\n", "Base"), "base", store=store)
+    before = tree(store.root)
+    for text in ("FROM ./test.gguf\nADAPTER ./a.gguf\n", "FROM base\nADAPTER ./a.gguf\n"):
+        with pytest.raises(BuildError) as caught:
+            build(modelfile(tmp_path, text), "m", store=store)
+        assert str(caught.value).startswith(f"{tmp_path / 'Modelfile'}:2:1: ADAPTER ./a.gguf {problem}")
+        assert tree(store.root) == before
+
+
+def test_progress_events_render_as_ollama_statuses(tmp_path: Path, store: Store, minimal: Path) -> None:
+    from builder.events import Event
+
+    events: list[Event] = []
+    build(modelfile(tmp_path, "FROM ./test.gguf\n"), "m", store=store, progress=events.append)
+    size = minimal.stat().st_size
+    assert events[1].to_dict() == {"status": "copying test.gguf", "total": size, "completed": size}
+    assert events[-1].to_dict() == {"status": "success"}
+    assert Event("quantizing", 10, 4, "tensors").to_dict() == {
+        "status": "quantizing",
+        "total": 10,
+        "completed": 4,
+        "unit": "tensors",
+    }
+
+
+def test_create_is_build_with_ollamas_spelling(tmp_path: Path, minimal: Path) -> None:
+    """``mfc create NAME -f FILE`` (as ``ollama create``), ``mfc build NAME`` and
+    ``mfc build -t NAME`` are one command."""
+    from click.testing import CliRunner
+
+    from builder.cli.main import cli
+
+    path = str(modelfile(tmp_path, "FROM ./test.gguf\nSYSTEM hi\n", "Custom"))
+    store = ["--store", str(tmp_path / "store")]
+    runner = CliRunner()
+    for args in (
+        ["create", "me/one", "-f", path],
+        ["build", "me/two", "-f", path],
+        ["build", "-t", "me/three", "-f", path],
+    ):
+        result = runner.invoke(cli, [*args, *store, "--quiet"])
+        assert result.exit_code == 0, result.output
+    assert len({Store(tmp_path / "store").find(n).digest for n in ("me/one", "me/two", "me/three")}) == 1
+    listed = [line.split()[0] for line in runner.invoke(cli, ["--help"]).output.splitlines() if line.startswith("  ")]
+    assert "create" in listed and "build" in listed
+    assert "create [OPTIONS] [NAME]" in runner.invoke(cli, ["create", "--help"]).output
+    assert runner.invoke(cli, ["create", "-f", path, *store]).exit_code == 2  # no name
+    assert runner.invoke(cli, ["build", "a", "-t", "b", "-f", path, *store]).exit_code == 2  # two names
+    bad_type = runner.invoke(cli, ["create", "q", "-f", path, "-q", "q9_nonsense", *store])
+    assert bad_type.exit_code == 1
+    assert bad_type.stderr.startswith("error: unknown quantization type 'q9_nonsense'")
+
+
+def test_a_progress_bar_ends_before_the_error_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the hashing bar is drawn; the error the group reports after it
+    starts on a line of its own."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from models import smollm2_gguf
+
+    (tmp_path / "Modelfile").write_text(f"FROM {smollm2_gguf()}\n")
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "builder.cli.main", "build", "q", "-q", "q4_K_M", "--store", str(tmp_path / "s")]
+    env = {**os.environ, "MFC_MODELS": "", "OLLAMA_MODELS": ""}
+    try:
+        result = subprocess.run(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower, env=env, timeout=300)
+        os.close(follower)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert result.returncode == 1
+    assert "\x1b[?25l" in text and "hashing" in text  # a bar (click hides the cursor while drawing)
+    assert "\nerror: --quantize Q4_K_M: " in text and "is already quantized" in text
+
+
+def test_paths_the_os_refuses_are_one_line_build_errors(tmp_path: Path, store: Store, minimal: Path) -> None:
+    """Too long a name, a FIFO (never opened: the build must not hang), a dangling link."""
+    import os
+
+    long_name = "./" + "x" * 300 + ".gguf"
+    os.mkfifo(tmp_path / "pipe.gguf")
+    (tmp_path / "gone.gguf").symlink_to(tmp_path / "nowhere.gguf")
+    cases = {
+        f"FROM {long_name}\n": f"Modelfile:1:1: FROM {long_name}: file name too long",
+        "FROM ./pipe.gguf\n": "Modelfile:1:1: FROM ./pipe.gguf: is a named pipe (FIFO), not a regular file",
+        "FROM ./test.gguf\nADAPTER ./pipe.gguf\n": "Modelfile:2:1: ADAPTER ./pipe.gguf: is a named pipe (FIFO)",
+        f"FROM ./test.gguf\nDRAFT {long_name}\n": f"Modelfile:2:1: DRAFT {long_name}: file name too long",
+        "FROM ./test.gguf\nADAPTER ./gone.gguf\n": "Modelfile:2:1: ADAPTER ./gone.gguf: no such file or directory",
+    }
+    for text, message in cases.items():
+        with pytest.raises(BuildError) as caught:
+            build(modelfile(tmp_path, text), "m", store=store)
+        assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert tree(store.root) == {}

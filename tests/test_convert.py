@@ -306,7 +306,7 @@ def test_build_converts_once_and_stores_only_the_gguf(tmp_path: Path, monkeypatc
     def no_conversion(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged folder was converted again")
 
-    monkeypatch.setattr("builder.create.convert", no_conversion)
+    monkeypatch.setattr("builder.conversion.convert", no_conversion)
     assert build(tmp_path / "Modelfile", "tiny", store=store).digest == first.digest
     answer = Runner(store, "tiny").generate([{"role": "user", "content": "hello"}])
     assert answer.eval_count > 0

@@ -24,6 +24,10 @@ def prepare(rule: type, folder: Path) -> None:
         (folder / name).write_bytes(data)
     if rule.code == "MF207":
         write_gguf(folder / "model.gguf", {"general.architecture": "llama", "llama.context_length": 8192})
+    if rule.code == "MF113":
+        write_gguf(folder / "model.gguf", {"general.architecture": "llama", "general.type": "model"})
+        write_gguf(folder / "other-model.gguf", {"general.architecture": "qwen2", "general.type": "model"})
+        write_gguf(folder / "lora.gguf", {"general.architecture": "llama", "general.type": "adapter"})
 
 
 DOCUMENTED = [r for r in RULES if examples(r)[0] is not None]
@@ -151,6 +155,29 @@ def test_num_ctx_against_a_real_gguf_header(tmp_path: Path) -> None:
     write_gguf(tmp_path / "m.gguf", {"general.architecture": "qwen2", "qwen2.context_length": 32768})
     assert "MF207" in codes_for("FROM ./m.gguf\nLICENSE x\nPARAMETER num_ctx 65536\n", tmp_path)
     assert "MF207" not in codes_for("FROM ./m.gguf\nLICENSE x\nPARAMETER num_ctx 32768\n", tmp_path)
+
+
+def test_adapter_that_can_never_apply(tmp_path: Path) -> None:
+    write_gguf(tmp_path / "llama.gguf", {"general.architecture": "llama", "general.type": "model"})
+    write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama"})  # no general.type: a model
+    write_gguf(tmp_path / "qwen-lora.gguf", {"general.architecture": "qwen2", "general.type": "adapter"})
+    write_gguf(tmp_path / "lora.gguf", {"general.architecture": "llama", "general.type": "adapter"})
+
+    def mf113(text: str) -> list[tuple[str, int, str]]:
+        found = lint_bytes(text.encode(), path=str(tmp_path / "Modelfile"), config=ALL)
+        return [(d.severity.value, d.line, d.message) for d in found if d.code == "MF113"]
+
+    assert mf113("FROM ./llama.gguf\nADAPTER ./m.gguf\n") == [
+        ("warning", 2, "ADAPTER ./m.gguf is a model (no general.type = adapter), not a LoRA adapter")
+    ]
+    assert mf113("FROM ./llama.gguf\nADAPTER ./qwen-lora.gguf\n") == [
+        ("warning", 2, "ADAPTER ./qwen-lora.gguf is a LoRA for qwen2; FROM is llama")
+    ]
+    assert mf113("FROM ./llama.gguf\nADAPTER ./lora.gguf\n") == []
+    assert mf113("FROM llama3.2\nADAPTER ./qwen-lora.gguf\n") == []  # the model's architecture is unknown
+    assert mf113("FROM llama3.2\nADAPTER ./llama.gguf\n")[0][2].endswith(
+        "is a model (general.type = model), not a LoRA adapter"
+    )
 
 
 def test_from_magic_bytes(tmp_path: Path) -> None:

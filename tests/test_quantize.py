@@ -42,7 +42,7 @@ def no_work(*args: object, **kwargs: object) -> None:
 def test_types_load_and_generate(f16: Path, tmp_path: Path, name: str) -> None:
     out = tmp_path / f"smollm2-{name}.gguf"
     ticks: list[tuple[int, int]] = []
-    result = quantize(f16, out, name.lower(), progress=lambda done, total: ticks.append((done, total)))
+    result = quantize(f16, out, name.lower(), progress=lambda e: ticks.append((e.completed, e.total)))
     meta = read_metadata(out, tensors=True)
     assert meta.file_type == result.file_type == parse_type(name).ftype
     tensor_data = sum(tensor_bytes(t) for t in meta.tensors)
@@ -211,7 +211,7 @@ def test_build_quantizes_once_and_reproducibly(f16: Path, tmp_path: Path, monkey
     assert config.file_type == "Q4_K_M"
     assert read_metadata(store.blob_path(manifest.layers_of(MODEL)[0].digest)).file_type == 15
     assert not any(p.stat().st_size == f16.stat().st_size for p in store.blobs.iterdir())  # no F16 copy stored
-    monkeypatch.setattr("builder.create.run", no_work)  # a rebuild must not quantize again
+    monkeypatch.setattr("builder.quantizer.run", no_work)  # a rebuild must not quantize again
     assert build(tmp_path / "Modelfile", "q", store=store, quantize="Q4_K_M").digest == first.digest
     monkeypatch.undo()
     other = Store(tmp_path / "other")  # and a fresh quantization gives the same bytes

@@ -1,16 +1,19 @@
-"""``mfc build``: a Modelfile into a model in the store, without a daemon."""
+"""``mfc build`` (and ``mfc create``, Ollama's word for it): a Modelfile into a model in
+the store, without a daemon."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
 from builder.cli.options import echo_json, fail, json_option, store_option
-from builder.cli.quantize import quantize_options
+from builder.cli.quantize import quantize_flags
 
 
 @click.command("build")
+@click.argument("name_argument", required=False, metavar="[NAME]")
 @click.option(
     "-f",
     "--file",
@@ -20,7 +23,7 @@ from builder.cli.quantize import quantize_options
     metavar="MODELFILE",
     help="The Modelfile to build.",
 )
-@click.option("-t", "--tag", "name", required=True, metavar="NAME", help="The model's name, e.g. mymodel:1.0.")
+@click.option("-t", "--tag", "name", metavar="NAME", help="The model's name, e.g. mymodel:1.0 (or give it as NAME).")
 @store_option
 @click.option("--dry-run", is_flag=True, help="Print the layers it would write; write nothing.")
 @click.option("--link", is_flag=True, help="Import GGUF files by hard link instead of copying (same filesystem).")
@@ -31,12 +34,13 @@ from builder.cli.quantize import quantize_options
     metavar="TYPE",
     help="Quantize the model layer to TYPE (any llama.cpp type: q4_K_M, Q8_0, IQ4_XS ...; see mfc quantize --list).",
 )
-@quantize_options
+@quantize_flags
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @json_option
 def build_command(
+    name_argument: str | None,
     modelfile_path: str,
-    name: str,
+    name: str | None,
     store_root: str | None,
     dry_run: bool,
     link: bool,
@@ -50,72 +54,69 @@ def build_command(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Build the model NAME from a Modelfile into an Ollama-compatible store.
+    """Build the model NAME (or -t NAME) from a Modelfile into an Ollama-compatible store.
 
     FROM may name a GGUF file (relative to the Modelfile's folder), a model already in
     the store, or a blob (sha256:<hex>).  The same inputs always give the same model
     ID.  With --quantize, the model layer is quantized once per source and options;
-    rebuilds reuse the result, and the unquantized file is not stored.
+    rebuilds reuse the result, and the unquantized file is not stored.  `mfc create
+    NAME -f Modelfile` is the same command, spelt as `ollama create`.
 
     Exit status: 0 built, 1 the Modelfile or its inputs are at fault (nothing is
     written), 2 usage error.
     """
-    from builder.cli.progress import ProgressPrinter
-    from builder.create import build
-    from builder.errors import ModelNameError
-    from builder.names import parse_name
-    from modelfile import ModelfileError, parse_file
-    from modelfile.errors import MfcError
+    from builder import build, parse_name
+    from builder.cli.progress import progress_printer
 
-    try:
-        parse_name(name)
-    except ModelNameError as error:
-        fail(str(error), as_json=as_json, code=2)
+    if name_argument and name and name_argument != name:
+        raise click.UsageError(f"two names given: {name_argument} and -t {name}")
+    model = name_argument or name
+    if not model:
+        raise click.UsageError("give the model's NAME (or -t NAME)")
+    parse_name(model)  # a bad name is a usage error (exit 2), before anything is read
     if not os.path.isfile(modelfile_path):
         fail(f"{modelfile_path}: no such Modelfile", as_json=as_json, code=2 if modelfile_path == "Modelfile" else 1)
-    printer = ProgressPrinter(quiet=quiet or as_json)
-    try:
-        quantize = None
-        if quantize_type is not None:
-            from builder.quantizer import options
+    quantize = None
+    if quantize_type is not None:
+        from builder import quantize_options  # only here: the quantizer loads numpy
 
-            quantize = options(
-                quantize_type,
-                imatrix=imatrix,
-                allow_requantize=allow_requantize,
-                output_tensor_type=output_tensor_type,
-                token_embedding_type=token_embedding_type,
-                pure=pure,
-                threads=threads,
-            )
-        modelfile = parse_file(modelfile_path)
-        result = build(
-            modelfile, name, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize
+        quantize = quantize_options(
+            quantize_type,
+            imatrix=imatrix,
+            allow_requantize=allow_requantize,
+            output_tensor_type=output_tensor_type,
+            token_embedding_type=token_embedding_type,
+            pure=pure,
+            threads=threads,
         )
-    except ModelfileError as error:
-        printer.close()
-        if as_json:
-            echo_json({"ok": False, "error": error.to_dict()})
-        else:
-            click.echo(error.render(), err=True)
-        raise SystemExit(1) from None
-    except MfcError as error:
-        printer.close()
-        fail(str(error), as_json=as_json)
-    except OSError as error:
-        printer.close()
-        fail(f"{error.filename or 'store'}: {error.strerror or error}", as_json=as_json)
+    printer = progress_printer(quiet=quiet or as_json)
+    result = build(
+        modelfile_path, model, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize
+    )
     printer.close()
-    for warning in result.warnings:
-        if not as_json:
-            click.echo(f"warning: {warning}", err=True)
+    _report(result, as_json=as_json, dry_run=dry_run)
+
+
+def _report(result: Any, *, as_json: bool, dry_run: bool) -> None:
+    """A ``BuildResult`` on the terminal (the layers, for a dry run), or as JSON."""
     if as_json:
         echo_json({"ok": True, **result.to_dict()})
         return
-    if dry_run:
-        for layer in result.layers:
-            origin = f"  (from {layer.from_})" if layer.from_ else ""
-            click.echo(f"{layer.media_type.rsplit('.', 1)[-1]:<10} {layer.digest}  {layer.size:>12}{origin}")
-        click.echo(f"would build {result.name} as {result.digest[:12]} (dry run: nothing written)")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not dry_run:
+        click.echo(f"built {result.name} ({result.digest[:12]})")
         return
-    click.echo(f"built {result.name} ({result.digest[:12]})")
+    for layer in result.layers:
+        origin = f"  (from {layer.from_})" if layer.from_ else ""
+        click.echo(f"{layer.media_type.rsplit('.', 1)[-1]:<10} {layer.digest}  {layer.size:>12}{origin}")
+    click.echo(f"would build {result.name} as {result.digest[:12]} (dry run: nothing written)")
+
+
+create_command = click.Command(
+    "create",
+    callback=build_command.callback,
+    params=build_command.params,
+    help=build_command.help,
+    short_help="Build NAME from a Modelfile as `ollama create NAME -f Modelfile` does (mfc build NAME).",
+)

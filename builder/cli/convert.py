@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from builder.cli.options import echo_json, fail, json_option
+from builder.cli.options import echo_json, json_option
 
 
 @click.command("convert")
@@ -43,49 +45,41 @@ def convert_command(
     Every safetensors header, tensor shape and weight is checked; nothing is written
     when anything is wrong.  With --lora DIR --base BASE, converts a PEFT LoRA adapter.
     """
-    from builder.cli.progress import ProgressPrinter
-    from builder.conversion import convert, convert_lora
-    from builder.events import Event
-    from modelfile.errors import MfcError
+    from builder import convert, convert_lora
+    from builder.cli.progress import progress_printer
 
     if lora is None and folder is None:
         raise click.UsageError("give DIR (a model folder) or --lora DIR --base BASE")
     if lora is not None and (folder is not None or base is None):
         raise click.UsageError("--lora DIR needs --base BASE and no model DIR")
-    printer = ProgressPrinter(quiet=as_json)
-
-    def progress(done: int, total: int) -> None:
-        printer(Event("converting adapter" if lora else "converting model", total, done, "tensors"))
-
-    try:
-        if lora is not None:
-            assert base is not None
-            result = convert_lora(lora, base, output, outtype=outtype or "f32", progress=progress)
-        else:
-            assert folder is not None
-            result = convert(folder, output, outtype=outtype or "auto", progress=progress)
-    except MfcError as error:
-        printer.close()
-        fail(str(error), as_json=as_json)
+    printer = progress_printer(quiet=as_json)
+    if lora is not None:
+        assert base is not None
+        result = convert_lora(lora, base, output, outtype=outtype or "f32", progress=printer)
+    else:
+        assert folder is not None
+        result = convert(folder, output, outtype=outtype or "auto", progress=printer)
     printer.close()
     if as_json:
-        echo_json(
-            {
-                "ok": True,
-                "path": str(result.path),
-                "architecture": result.architecture,
-                "outtype": result.outtype,
-                "tensors": result.tensors,
-                "types": result.types,
-                "size": result.size,
-                "tokenizer": result.tokenizer,
-                "pre_tokenizer": result.pre_tokenizer,
-                "seconds": round(result.seconds, 3),
-            }
-        )
+        echo_json({"ok": True, **_summary(result)})
         return
     types = ", ".join(f"{count} {name}" for name, count in sorted(result.types.items()))
     click.echo(
         f"wrote {result.path}: {result.architecture}, {result.tensors} tensors ({types}), "
         f"{result.size / 1e6:.1f} MB in {result.seconds:.1f} s"
     )
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    """A ``ConvertResult`` as ``--json`` prints it."""
+    return {
+        "path": str(result.path),
+        "architecture": result.architecture,
+        "outtype": result.outtype,
+        "tensors": result.tensors,
+        "types": result.types,
+        "size": result.size,
+        "tokenizer": result.tokenizer,
+        "pre_tokenizer": result.pre_tokenizer,
+        "seconds": round(result.seconds, 3),
+    }

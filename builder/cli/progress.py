@@ -1,6 +1,11 @@
-"""Build progress on standard error: status lines, and a bar while bytes are hashed or
-copied.  Not on a terminal (CI logs), each status appears once as a plain line and
-byte counts only when a step finishes."""
+"""Progress on standard error, rendered from ``builder.Event``s: status lines, and a bar
+while bytes or tensors are counted.  Not on a terminal (CI logs), each status appears
+once as a plain line and a count only when its step finishes.
+
+A command opens the printer with ``progress_printer()``: it closes with the command's
+click context, so a bar is finished (and its line ended) before the group reports an
+error the command let through.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ from typing import Any, TextIO
 
 import click
 
-from builder.events import Event
+from builder import Event
 from builder.humanize import human_bytes
 
 
 class ProgressPrinter:
+    """A ``builder.Progress`` callable that draws what it is given."""
+
     def __init__(self, *, quiet: bool = False, stream: TextIO | None = None) -> None:
         self.quiet = quiet
         self.stream = stream or sys.stderr
@@ -21,38 +28,53 @@ class ProgressPrinter:
         self.status = ""
         self.bar: Any = None
         self.done = 0
+        self.counted = False  # the current status's count was printed (off a terminal)
 
     def __call__(self, event: Event) -> None:
         if self.quiet:
             return
         if event.status != self.status:
-            self._finish()
-            self.status = event.status
-            if not event.total:
-                click.echo(event.status, file=self.stream)
-            elif self.interactive:
-                self.bar = click.progressbar(
-                    length=event.total,
-                    label=event.status,
-                    file=self.stream,
-                    show_pos=False,
-                    show_percent=True,
-                    show_eta=True,
-                )
-                self.bar.render_progress()
-                self.done = 0
-        if event.total:
-            if self.bar is not None:
-                self.bar.update(event.completed - self.done)
-                self.done = event.completed
-            elif event.completed >= event.total:
-                amount = human_bytes(event.total) if event.unit == "B" else f"{event.total} {event.unit}"
-                click.echo(f"{event.status} ({amount})", file=self.stream)
+            self._start(event)
+        if event.total and self.interactive:
+            self._draw(event)
+        elif event.finished and not self.counted:
+            amount = human_bytes(event.total) if event.in_bytes else f"{event.total} {event.unit}"
+            click.echo(f"{event.status} ({amount})", file=self.stream)
+            self.counted = True
+
+    def _start(self, event: Event) -> None:
+        """A new status: the previous bar ends; a plain status is printed at once."""
+        self._finish()
+        self.status, self.counted = event.status, False
+        if not event.total:
+            click.echo(event.status, file=self.stream)
+
+    def _draw(self, event: Event) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=event.total, label=event.status, file=self.stream, show_percent=True, show_eta=True
+            )
+            self.bar.render_progress()
+            self.done = 0
+        self.bar.update(event.completed - self.done)
+        self.done = event.completed
 
     def _finish(self) -> None:
         if self.bar is not None:
-            self.bar.render_finish()
+            self.bar.render_finish()  # ends the bar's line
             self.bar = None
 
     def close(self) -> None:
         self._finish()
+
+    def __enter__(self) -> ProgressPrinter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def progress_printer(*, quiet: bool = False) -> ProgressPrinter:
+    """A printer that closes with the current command's context (before the group
+    reports any error the command raised)."""
+    return click.get_current_context().with_resource(ProgressPrinter(quiet=quiet))

@@ -6,36 +6,46 @@ from typing import Any
 
 import click
 
-from builder.cli.options import echo_json, fail, json_option
+from builder.cli.options import echo_json, json_option
+
+#: What each ``imatrix`` value of a type means, as ``--list`` prints it.
+IMATRIX_NOTES = {
+    "required": "required",
+    "model": "required for most models",
+    "recommended": "optional, improves quality",
+    "": "-",
+}
 
 
-def quantize_options(function: Any) -> Any:
-    """The options ``mfc quantize`` and ``mfc build --quantize`` share."""
-    for option in reversed(
-        (
-            click.option(
-                "--imatrix",
-                type=click.Path(dir_okay=False),
-                metavar="FILE",
-                help="Importance matrix from llama-imatrix (GGUF or .dat): needed by IQ1/IQ2 and Q2_K_S.",
-            ),
-            click.option(
-                "--allow-requantize",
-                is_flag=True,
-                help="Quantize an already quantized GGUF (a second rounding error: lower quality).",
-            ),
-            click.option("--output-tensor-type", metavar="TYPE", help="GGML type for output.weight (e.g. Q8_0)."),
-            click.option("--token-embedding-type", metavar="TYPE", help="GGML type for token_embd.weight."),
-            click.option("--pure", is_flag=True, help="One type for every tensor: no K-quant mixes, no bumps."),
-            click.option(
-                "--threads",
-                type=click.IntRange(min=0),
-                default=0,
-                show_default=True,
-                help="Threads (0: every core); the output is the same for any number.",
-            ),
-        )
-    ):
+#: The options ``mfc quantize`` and ``mfc build --quantize`` share, defined once.
+QUANTIZE_FLAGS = (
+    click.option(
+        "--imatrix",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Importance matrix from llama-imatrix (GGUF or .dat): needed by IQ1/IQ2 and Q2_K_S.",
+    ),
+    click.option(
+        "--allow-requantize",
+        is_flag=True,
+        help="Quantize an already quantized GGUF (a second rounding error: lower quality).",
+    ),
+    click.option("--output-tensor-type", metavar="TYPE", help="GGML type for output.weight (e.g. Q8_0)."),
+    click.option("--token-embedding-type", metavar="TYPE", help="GGML type for token_embd.weight."),
+    click.option("--pure", is_flag=True, help="One type for every tensor: no K-quant mixes, no bumps."),
+    click.option(
+        "--threads",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Threads (0: every core); the output is the same for any number.",
+    ),
+)
+
+
+def quantize_flags(function: Any) -> Any:
+    """Decorate a command with ``QUANTIZE_FLAGS``, in their order."""
+    for option in reversed(QUANTIZE_FLAGS):
         function = option(function)
     return function
 
@@ -45,7 +55,7 @@ def quantize_options(function: Any) -> Any:
 @click.argument("output", required=False, metavar="OUT.gguf", type=click.Path())
 @click.argument("type_name", required=False, metavar="TYPE")
 @click.option("--list", "list_types", is_flag=True, help="List the types: bits per weight, importance matrix.")
-@quantize_options
+@quantize_flags
 @click.option("--verbose", is_flag=True, help="Show llama.cpp's log.")
 @json_option
 def quantize_command(
@@ -74,45 +84,26 @@ def quantize_command(
         return
     if not (source and output and type_name):
         raise click.UsageError("give IN.gguf OUT.gguf TYPE (or --list)")
-    from builder.cli.progress import ProgressPrinter
-    from builder.events import Event
-    from builder.quantizer import quantize
-    from modelfile.errors import MfcError
+    from builder import quantize
+    from builder.cli.progress import progress_printer
 
-    printer = ProgressPrinter(quiet=as_json)
-    label = f"quantizing to {type_name.upper()}"
-    try:
-        result = quantize(
-            source,
-            output,
-            type_name,
-            imatrix=imatrix,
-            allow_requantize=allow_requantize,
-            output_tensor_type=output_tensor_type,
-            token_embedding_type=token_embedding_type,
-            pure=pure,
-            threads=threads,
-            verbose=verbose,
-            progress=lambda done, total: printer(Event(label, total, done, unit="tensors")),
-        )
-    except MfcError as error:
-        printer.close()
-        fail(str(error), as_json=as_json)
+    printer = progress_printer(quiet=as_json)
+    result = quantize(
+        source,
+        output,
+        type_name,
+        imatrix=imatrix,
+        allow_requantize=allow_requantize,
+        output_tensor_type=output_tensor_type,
+        token_embedding_type=token_embedding_type,
+        pure=pure,
+        threads=threads,
+        verbose=verbose,
+        progress=printer,
+    )
     printer.close()
     if as_json:
-        echo_json(
-            {
-                "ok": True,
-                "path": str(result.path),
-                "type": result.type,
-                "file_type": result.file_type,
-                "size": result.size,
-                "model_mib": result.model_mib,
-                "quant_mib": result.quant_mib,
-                "seconds": round(result.seconds, 3),
-                "warnings": list(result.warnings),
-            }
-        )
+        echo_json({"ok": True, **_summary(result)})
         return
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -122,33 +113,40 @@ def quantize_command(
     )
 
 
-def _list(as_json: bool) -> None:
-    from builder.quant_types import available
-
-    rows: list[dict[str, Any]] = [
-        {
-            "type": t.name,
-            "ftype": t.ftype,
-            "bits_per_weight": t.bits,
-            "main_tensor_type": t.main,
-            "imatrix": t.imatrix or "no",
-            "aliases": list(t.aliases),
-        }
-        for t in available()
-    ]
-    if as_json:
-        echo_json(rows)
-        return
-    notes = {
-        "required": "required",
-        "model": "required for most models",
-        "recommended": "optional, improves quality",
-        "no": "-",
+def _summary(result: Any) -> dict[str, Any]:
+    """A ``QuantizeResult`` as ``--json`` prints it."""
+    return {
+        "path": str(result.path),
+        "type": result.type,
+        "file_type": result.file_type,
+        "size": result.size,
+        "model_mib": result.model_mib,
+        "quant_mib": result.quant_mib,
+        "seconds": round(result.seconds, 3),
+        "warnings": list(result.warnings),
     }
+
+
+def _list(as_json: bool) -> None:
+    from builder import quantization_types
+
+    types = quantization_types()
+    if as_json:
+        echo_json([_row(t) for t in types])
+        return
     click.echo(f"{'TYPE':<10} {'BPW':>7}  {'TENSORS':<8} {'IMATRIX':<26} ALIASES")
-    for row in rows:
-        aliases = ", ".join(row["aliases"])
-        click.echo(
-            f"{row['type']:<10} {row['bits_per_weight']:>7g}  {row['main_tensor_type']:<8} "
-            f"{notes[row['imatrix']]:<26} {aliases}".rstrip()
-        )
+    for t in types:
+        notes, aliases = IMATRIX_NOTES[t.imatrix], ", ".join(t.aliases)
+        click.echo(f"{t.name:<10} {t.bits:>7g}  {t.main:<8} {notes:<26} {aliases}".rstrip())
+
+
+def _row(t: Any) -> dict[str, Any]:
+    """A quantization type as ``--list --json`` prints it."""
+    return {
+        "type": t.name,
+        "ftype": t.ftype,
+        "bits_per_weight": t.bits,
+        "main_tensor_type": t.main,
+        "imatrix": t.imatrix or "no",
+        "aliases": list(t.aliases),
+    }

@@ -16,6 +16,7 @@ from modelfile.linter.rules.mf109_several_adapters import SeveralAdapters
 from modelfile.linter.rules.mf110_license_missing import LicenseMissing
 from modelfile.linter.rules.mf111_draft_missing import DraftMissing
 from modelfile.linter.rules.mf112_draft_same_as_from import DraftSameAsFrom
+from modelfile.linter.rules.mf113_adapter_cannot_apply import AdapterCannotApply
 from modelfile.linter.rules.mf201_unknown_parameter import UnknownParameter
 from modelfile.linter.rules.mf202_invalid_parameter_value import InvalidParameterValue
 from modelfile.linter.rules.mf203_parameter_out_of_range import ParameterOutOfRange
@@ -64,6 +65,7 @@ RULES: tuple[type[Rule], ...] = (
     LicenseMissing,
     DraftMissing,
     DraftSameAsFrom,
+    AdapterCannotApply,
     UnknownParameter,
     InvalidParameterValue,
     ParameterOutOfRange,

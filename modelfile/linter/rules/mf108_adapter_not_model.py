@@ -6,7 +6,7 @@ from pathlib import Path
 from modelfile.ir import Adapter
 from modelfile.linter.diagnostic import Diagnostic, Severity
 from modelfile.linter.rule import LintContext, Rule
-from modelfile.weights import Kind, safetensors_problem
+from modelfile.weights import Kind, files_matching, safetensors_problem
 
 
 class AdapterNotModel(Rule):
@@ -36,17 +36,17 @@ class AdapterNotModel(Rule):
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for command in ctx.modelfile.of_type(Adapter):
             weights = ctx.weights(command.args)
-            if weights is None or weights.kind is Kind.MISSING:
-                continue
-            problem = _adapter_problem(weights.path) if weights.path.is_dir() else weights.problem
+            if weights is None or weights.kind in (Kind.MISSING, Kind.UNREADABLE):
+                continue  # MF107 reports a path that is missing or cannot be read
+            problem = _adapter_problem(weights.path) if weights.folder else weights.problem
             if problem:
                 yield ctx.report(self, command.value.span, f"ADAPTER {command.args}: {problem}")
 
 
 def _adapter_problem(folder: Path) -> str | None:
-    tensors = sorted(folder.glob("*.safetensors"))
+    tensors = files_matching(folder, "*.safetensors")
     if tensors:
         return next(filter(None, map(safetensors_problem, tensors)), None)
-    if sorted(folder.glob("*.gguf")):
+    if files_matching(folder, "*.gguf"):
         return None
     return "no adapter_model.safetensors or .gguf file in this folder"
