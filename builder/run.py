@@ -1,114 +1,87 @@
-"""Running a stored model with llama-cpp-python, as ``ollama run`` would.
+"""Running a stored model with llama-cpp-python, as Ollama's server would.
 
-A model's params layer (and any overrides) become llama.cpp settings: context,
-threads, batch and mmap when the model loads; the samplers, seed, ``num_predict`` and
-``stop`` on every generation.  Its SYSTEM, MESSAGEs and TEMPLATE shape the prompt
-(``chat.py``), its ADAPTER layer is applied as a LoRA.  Timings and counts are those
-of Ollama's final ``/api/generate`` record, in nanoseconds.
+A ``Runner`` is a loaded model.  Its params layer (and the ``overrides`` given when
+loading) become llama.cpp settings: context, threads, batch and mmap when the model
+loads (``run_options.LOAD_OPTIONS``); the samplers, seed, ``num_predict`` and ``stop``
+are the defaults of every request, which can change them (``options=``).  SYSTEM,
+MESSAGEs and TEMPLATE shape the prompt (``prompts.py``); an ADAPTER layer is applied as
+a LoRA.  A model whose GGUF sets a pooling type is an embedding model: it embeds and
+does not generate.
+
+Requests stream typed chunks (``streaming.py``); ``generate`` and ``chat`` wait for
+the whole answer; ``embed`` returns vectors.  Records carry Ollama's field names.
+
+>>> with Runner(None, "smollm2") as runner:                                   # doctest: +SKIP
+...     for chunk in runner.stream("Why is the sky blue?", options={"temperature": 0}):
+...         print(getattr(chunk, "text", ""), end="")
 """
 
 from __future__ import annotations
 
+import json
+import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from types import TracebackType
 from typing import Any
 
 from builder import llama_log
-from builder.chat import DEFAULT_TEMPLATE, GoTemplate, JinjaChatTemplate, Message, PromptFormat, conversation, fit
-from builder.errors import StoreError
+from builder.errors import CapabilityError, OptionError, RunError, StoreError
+from builder.generation import Embeddings, Generation
 from builder.manifest import ADAPTER, DRAFT, MODEL, PROJECTOR
-from builder.show import ModelView, load
-from builder.store import Store
-from builder.textstream import TextStream
-from modelfile.errors import MfcError
+from builder.prompts import DEFAULT_TEMPLATE, GoTemplate, JinjaChatTemplate, Message, PromptFormat, conversation, fit
+from builder.run_options import LOAD_OPTIONS, merge_options, request_options, sampling
+from builder.show import ModelView, capabilities, load
+from builder.store import StoreLike, as_store
+from builder.streaming import GenerationStream, Request, Signal, Slot, Turn
 from modelfile.gguf_metadata import GGUFError, read_metadata
-from modelfile.parameters import PARAMETERS, Kind, ParameterError, convert
+from modelfile.go.fmt import go_quote
 
 DEFAULT_NUM_CTX = 4096  # Ollama's choice on a machine without a large GPU
 
-
-class RunError(MfcError):
-    """The model cannot be loaded or run; the message says why (with llama.cpp's reason)."""
-
-
-@dataclass
-class Generation:
-    """One answer, with the fields of Ollama's final ``/api/generate`` record."""
-
-    model: str
-    response: str = ""
-    done_reason: str = "stop"
-    prompt: str = ""
-    total_duration: int = 0
-    load_duration: int = 0
-    prompt_eval_count: int = 0
-    prompt_eval_duration: int = 0
-    eval_count: int = 0
-    eval_duration: int = 0
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-    tokens: list[int] = field(default_factory=list)  # the answer's token ids, as sampled
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "created_at": self.created_at,
-            "response": self.response,
-            "done": True,
-            "done_reason": self.done_reason,
-            "total_duration": self.total_duration,
-            "load_duration": self.load_duration,
-            "prompt_eval_count": self.prompt_eval_count,
-            "prompt_eval_duration": self.prompt_eval_duration,
-            "eval_count": self.eval_count,
-            "eval_duration": self.eval_duration,
-        }
-
-
-def typed_parameter(name: str, value: str) -> Any:
-    """``/set parameter`` and ``--parameter`` values, checked as PARAMETER lines are."""
-    try:
-        typed = convert(name, value)
-    except ParameterError as error:
-        raise RunError(str(error)) from None
-    if typed is None:
-        raise RunError(f"parameter {name} is deprecated and ignored")
-    return typed
-
-
-def merge_options(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Ollama's defaults, then the model's params, then the overrides (a list replaces)."""
-    merged = {name: spec.default for name, spec in PARAMETERS.items() if spec.default is not None}
-    merged.update(base)
-    merged.update(overrides)
-    return merged
+Format = str | Mapping[str, Any] | None
 
 
 class Runner:
-    """A loaded model: generate answers, embed texts."""
+    """A loaded model: stream, generate and chat answers, or embed texts.
+
+    ``store`` is a ``Store``, its folder, or ``None`` for the default store;
+    ``overrides`` are options (Ollama's names and types) over the model's PARAMETERs,
+    load-time ones included.  Use it as a context manager to free the model at the end.
+    """
 
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         name: str,
         *,
-        overrides: dict[str, Any] | None = None,
+        overrides: Mapping[str, object] | None = None,
         verbose: bool = False,
-        embedding: bool = False,
     ) -> None:
         started = time.perf_counter_ns()
-        self.view: ModelView = load(store, name)
+        self.store = as_store(store)
+        self.requested = name  # as the caller spelled it: Ollama's capability errors quote it
+        self.view: ModelView = load(self.store, name)
         self.name = self.view.name
-        self.store = store
-        self.options = merge_options(self.view.parameters, overrides or {})
+        self.options = merge_options(self.view.parameters, request_options(overrides))
         self.system = self.view.system
-        self.history: list[Message] = [dict(m) for m in self.view.messages]
         self.notes: list[str] = []
-        self.llm = self._load(verbose, embedding)
+        self.capabilities = tuple(capabilities(self.store, self.view))
+        self.llm = self._load(verbose, embedding="embedding" in self.capabilities)
         self.format = self._prompt_format()
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
+        self._slot = Slot()
         self.load_duration = time.perf_counter_ns() - started
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the model; the runner cannot be used afterwards."""
+        self.llm.close()
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -132,9 +105,11 @@ class Runner:
         except GGUFError as error:
             raise RunError(str(error)) from None
         trained = self.meta.context_length
-        num_ctx = int(self.options.get("num_ctx") or 0) or DEFAULT_NUM_CTX
+        asked = int(self.options.get("num_ctx") or 0)
+        num_ctx = asked or DEFAULT_NUM_CTX
         if trained and num_ctx > trained:
-            self.notes.append(f"num_ctx {num_ctx} is more than the model was trained for; using {trained}")
+            if asked:  # Ollama's default is cut to the model's without a word
+                self.notes.append(f"num_ctx {num_ctx} is more than the model was trained for; using {trained}")
             num_ctx = trained
         self.num_ctx = num_ctx
         repeat_last_n = int(self.options.get("repeat_last_n", 64))
@@ -181,7 +156,31 @@ class Runner:
         text: bytes = self.llm.detokenize([token], special=True)
         return text.decode("utf-8", errors="replace")
 
-    # ---- prompts and generation ------------------------------------------------------------------
+    # ---- checks ----------------------------------------------------------------------------------
+
+    def require(self, action: str) -> None:
+        """Raise ``CapabilityError`` unless the model can ``generate``/``chat`` (a text
+        model) or ``embed`` (a model whose GGUF sets a pooling type)."""
+        if action == "embed":
+            if "embedding" not in self.capabilities:
+                raise CapabilityError(f"{self.name} does not support embeddings (its GGUF sets no pooling type)")
+        elif "completion" not in self.capabilities:
+            raise CapabilityError(f"{go_quote(self.requested)} does not support {action}")
+
+    def check_options(self, options: Mapping[str, object] | None) -> dict[str, Any]:
+        """The options a request runs with: ``options`` (checked) over the runner's.  A
+        load-time option (``num_ctx`` …) may only repeat the value the model loaded with."""
+        requested = request_options(options)
+        for name in sorted(LOAD_OPTIONS & requested.keys()):
+            loaded = self.num_ctx if name == "num_ctx" else self.options.get(name)
+            if requested[name] not in (loaded, self.options.get(name)):
+                raise OptionError(
+                    f"{name} is set when the model loads: pass it as --parameter {name} VALUE"
+                    " (or in the Runner's overrides)"
+                )
+        return {**self.options, **requested}
+
+    # ---- prompts -------------------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:
         """A prompt's tokens.  A GGUF Jinja template writes BOS itself (Hugging Face
@@ -195,102 +194,167 @@ class Runner:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
 
-    def prompt_for(self, new: Sequence[Message], tools: list[Any] | None = None) -> str:
-        messages = conversation(self.system, self.history, new)
+    def prompt_for(self, new: Sequence[Message], tools: list[Any] | None = None, *, system: str | None = None) -> str:
+        """The prompt text for the model's MESSAGEs plus ``new``, with ``system`` (else the
+        runner's ``system``, the model's SYSTEM at first), cut to fit the context."""
+        messages = conversation(self.system if system is None else system, self.view.messages, new)
         return fit(messages, self.format, self.count_tokens, self.num_ctx, tools)
 
-    def set_option(self, name: str, value: str) -> None:
-        """``/set parameter NAME VALUE``: sampling options change at once; load-time ones
-        (num_ctx, num_batch, ...) are refused rather than silently ignored."""
-        if name in ("num_ctx", "num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread", "repeat_last_n"):
-            raise RunError(f"{name} is set when the model loads: pass it as --parameter {name} VALUE")
-        typed = typed_parameter(name, value)
-        self.options[name] = [str(typed)] if PARAMETERS[name].kind is Kind.STRINGS else typed
+    # ---- generation ----------------------------------------------------------------------------
+
+    def stream(
+        self,
+        messages: str | Sequence[Message],
+        *,
+        options: Mapping[str, object] | None = None,
+        tools: list[Any] | None = None,
+        format: Format = None,  # noqa: A002 - Ollama's field name
+        system: str | None = None,
+        cancel: Signal | None = None,
+    ) -> GenerationStream:
+        """Answer a prompt (a string: Ollama's generate) or a conversation (messages:
+        its chat), as ``TextChunk``s then one ``Done``.
+
+        ``options`` override the runner's for this request only; ``format`` is ``"json"``
+        or a JSON schema (constrained output); ``system`` replaces the model's SYSTEM;
+        setting ``cancel`` (a ``threading.Event``) stops decoding after the current token.
+        What is wrong with the request (capability, options, format, a prompt longer than
+        the context) raises here, before any decoding."""
+        action = "generate" if isinstance(messages, str) else "chat"
+        new = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
+        return self._open(action, new, options, tools, format, system, cancel)
 
     def generate(
-        self, new: Sequence[Message], on_text: Callable[[str], None] | None = None, tools: list[Any] | None = None
+        self,
+        prompt: str | Sequence[Message],
+        *,
+        options: Mapping[str, object] | None = None,
+        tools: list[Any] | None = None,
+        format: Format = None,  # noqa: A002 - Ollama's field name
+        system: str | None = None,
+        cancel: Signal | None = None,
     ) -> Generation:
-        """Answer the conversation so far plus ``new``, streaming text to ``on_text``."""
+        """The whole answer to ``prompt`` (or to messages), as ``stream`` would give it."""
+        new = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        return _drain(self._open("generate", new, options, tools, format, system, cancel))
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        options: Mapping[str, object] | None = None,
+        tools: list[Any] | None = None,
+        format: Format = None,  # noqa: A002 - Ollama's field name
+        system: str | None = None,
+        cancel: Signal | None = None,
+    ) -> Generation:
+        """The assistant's whole answer to ``messages`` (``Generation.message``)."""
+        return _drain(self._open("chat", messages, options, tools, format, system, cancel))
+
+    def _open(
+        self,
+        action: str,
+        new: Sequence[Message],
+        options: Mapping[str, object] | None,
+        tools: list[Any] | None,
+        format: Format,  # noqa: A002
+        system: str | None,
+        cancel: Signal | None,
+    ) -> GenerationStream:
         started = time.perf_counter_ns()
-        prompt = self.prompt_for(new, tools)
+        self.require(action)
+        effective = self.check_options(options)
+        grammar = _grammar(format)
+        prompt = self.prompt_for(new, tools, system=system)
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
             raise RunError(f"the prompt is {len(tokens)} tokens; the context window is {self.num_ctx} (num_ctx)")
-        options = self.options
-        num_predict = int(options.get("num_predict", -1))
-        limit = num_predict if num_predict > 0 else self.num_ctx - len(tokens)
-        stream = TextStream(list(options.get("stop") or []), on_text)
-        completion: list[int] = []
-        reason, first, evaluated = "length", 0, 0
-        seed = int(options.get("seed", -1))
-        self.llm.set_seed(seed if seed >= 0 else -1)  # -1: llama.cpp draws a random seed
-        penalty = float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0
-        try:
-            for token in self.llm.generate(
-                tokens,
-                top_k=int(options["top_k"]),
-                top_p=float(options["top_p"]),
-                min_p=float(options["min_p"]),
-                typical_p=float(options["typical_p"]),
-                temp=float(options["temperature"]),
-                repeat_penalty=penalty,
-                presence_penalty=float(options["presence_penalty"]),
-                frequency_penalty=float(options["frequency_penalty"]),
-            ):
-                first = first or time.perf_counter_ns()
-                evaluated += 1
-                if self._end_of_generation(token):
-                    reason = "stop"
-                    break
-                piece = self.llm.detokenize([token], prev_tokens=tokens + completion)
-                completion.append(token)
-                if stream.feed(piece):
-                    reason = "stop"
-                    break
-                if len(completion) >= limit:
-                    break
-        except (ValueError, RuntimeError) as error:
-            raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
-        response = stream.finish()
-        finished = time.perf_counter_ns()
-        self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
-        first = first or finished
-        return Generation(
+        num_predict = int(effective.get("num_predict", -1))
+        seed = int(effective.get("seed", -1))
+        request = Request(
             model=self.name,
-            response=response,
-            done_reason=reason,
             prompt=prompt,
-            total_duration=finished - started + self.load_duration,
+            tokens=tuple(tokens),
+            limit=num_predict if num_predict > 0 else self.num_ctx - len(tokens),
+            stops=tuple(effective.get("stop") or ()),
+            seed=seed if seed >= 0 else -1,  # -1: llama.cpp draws a random seed
+            sampling=sampling(effective),
+            grammar=grammar,
+            started=started,
             load_duration=self.load_duration,
-            prompt_eval_count=len(tokens),
-            prompt_eval_duration=first - started,
-            eval_count=evaluated,
-            eval_duration=finished - first,
-            tokens=completion,
         )
+        return GenerationStream(self.llm, self._slot, request, cancel=cancel, on_end=self._keep_log)
 
-    def _end_of_generation(self, token: int) -> bool:
-        import llama_cpp
-
-        return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
+    def _keep_log(self) -> None:
+        self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
 
     def take_notes(self) -> list[str]:
         """Things the user should know (ignored layers, llama.cpp's non-fatal errors), once."""
         notes, self.notes = self.notes, []
         return notes
 
-    def remember(self, new: Sequence[Message], answer: str) -> None:
-        """Keep an exchange in the conversation (interactive mode)."""
-        self.history += [*new, {"role": "assistant", "content": answer}]
-
-    def clear(self) -> None:
-        self.history = [dict(m) for m in self.view.messages]
-
     # ---- embeddings ----------------------------------------------------------------------------
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """L2-normalised embeddings, one per text, as Ollama's ``/api/embed`` returns them."""
-        if self.meta.arch_value("pooling_type") is None:
-            raise RunError(f"{self.name} does not support embeddings (its GGUF sets no pooling type)")
-        vectors: list[list[float]] = self.llm.embed(list(texts), normalize=True, truncate=False)
-        return vectors
+    def embed(self, texts: str | Sequence[str], *, truncate: bool = True, dimensions: int | None = None) -> Embeddings:
+        """L2-normalised embeddings, one per text, and the tokens embedded, as Ollama's
+        ``/api/embed`` gives them: a text longer than the batch is cut (an error without
+        ``truncate``); ``dimensions`` keeps that many leading values, normalised again."""
+        started = time.perf_counter_ns()
+        self.require("embed")
+        inputs = [texts] if isinstance(texts, str) else list(texts)
+        if not inputs:
+            return Embeddings(model=self.name)
+        if not truncate and any(len(self.llm.tokenize(text.encode("utf-8"))) > self.llm.n_batch for text in inputs):
+            raise RunError("the input length exceeds the context length")
+        turn = Turn()
+        self._slot.acquire(turn)
+        try:
+            vectors, count = self.llm.embed(inputs, normalize=True, truncate=True, return_count=True)
+        except (ValueError, RuntimeError) as error:
+            raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
+        finally:
+            self._slot.release(turn)
+        if any(vector and isinstance(vector[0], list) for vector in vectors):
+            raise RunError(f"{self.name} pools nothing (pooling type none): it gives a vector per token, not per text")
+        checked = [_shorten(vector, dimensions) for vector in vectors]
+        return Embeddings(
+            model=self.name,
+            embeddings=checked,
+            prompt_eval_count=count,
+            total_duration=time.perf_counter_ns() - started + self.load_duration,
+            load_duration=self.load_duration,
+        )
+
+
+def _drain(stream: GenerationStream) -> Generation:
+    for _ in stream:
+        pass
+    if stream.result is None:  # only a stream closed half-way has none
+        raise RunError("the answer was closed before its end")
+    return stream.result
+
+
+def _shorten(vector: list[float], dimensions: int | None) -> list[float]:
+    if not all(math.isfinite(value) for value in vector):
+        raise RunError("embedding contains NaN or Inf values")
+    if dimensions is None or not 0 < dimensions < len(vector):
+        return vector
+    kept = vector[:dimensions]
+    norm = math.sqrt(sum(value * value for value in kept)) or 1.0
+    return [value / norm for value in kept]
+
+
+def _grammar(format: Format) -> Any:  # noqa: A002
+    """llama.cpp's grammar for Ollama's ``format``: ``"json"``, a JSON schema, or off."""
+    if format is None or format == "":
+        return None
+    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
+
+    if format == "json":
+        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+    if isinstance(format, Mapping):
+        try:
+            return LlamaGrammar.from_json_schema(json.dumps(format), verbose=False)
+        except Exception as error:  # noqa: BLE001 - the schema converter raises plain Exception
+            raise RunError(f"invalid format: the JSON schema cannot be followed: {error}") from None
+    raise RunError(f'invalid format: {go_quote(json.dumps(format))}; expected "json" or a valid JSON Schema object')

@@ -1,7 +1,7 @@
 """Ollama's ``chatPrompt`` (``server/prompt_test.go`` and the debug-render tests in
 ``../shared/vectors/templates/cases.json``): truncation to ``num_ctx`` from the front,
 dropped system messages kept, the last message always kept, ``[img-N]`` tags, through
-``builder.chat.fit`` with Ollama's test tokenizer (one token per whitespace-separated
+``builder.prompts.fit`` with Ollama's test tokenizer (one token per whitespace-separated
 word, 768 per image when the model has a projector)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from vectors import params
 
-from builder.chat import GoTemplate, fit, tag_images
+from builder.prompts import GoTemplate, fit, tag_images
 
 IMAGE_TOKENS = 768
 

@@ -1,26 +1,37 @@
-"""``mfc run`` and ``mfc embed`` on the real SmolLM2-135M-Instruct GGUF, through
-llama-cpp-python: parameters, SYSTEM, MESSAGEs, templates, determinism, the chat, and
-llama.cpp's errors reaching the user."""
+"""``mfc run`` and ``mfc embed`` on the real SmolLM2-135M-Instruct GGUF (and
+all-MiniLM-L6-v2 for embeddings), through llama-cpp-python: parameters, SYSTEM,
+MESSAGEs, templates, determinism, the chat, llama.cpp's errors reaching the user, and
+the library API under them (streams of typed chunks, cancelling, per-request options,
+capabilities, embeddings)."""
 
 from __future__ import annotations
 
+import doctest
 import json
+import math
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ggufs import write_gguf
+from hf_fixtures import minilm_folder
 from models import REPO, mfc, smollm2_gguf
 
-from builder import Store, build
-from builder.chat import GoTemplate, JinjaChatTemplate, conversation, fit
-from builder.run import RunError, Runner
+import builder
+from builder import ChatSession, Done, Store, TextChunk, build
+from builder.errors import CapabilityError, OptionError, RunError
+from builder.prompts import GoTemplate, JinjaChatTemplate, conversation, fit
+from builder.run import Runner
+from builder.run_options import request_options
 from modelfile.gguf_metadata import read_metadata
 
 QUESTION = "What is the capital of France?"
@@ -280,3 +291,242 @@ def test_embed_gives_normalised_vectors_that_track_meaning(
     refused = mfc("embed", "plain", "x", "--store", str(store.root))
     assert refused.returncode == 1
     assert "plain:latest does not support embeddings" in refused.stdout
+
+
+# ---- the library API ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plain(store: Store) -> Iterator[Runner]:
+    """One loaded model for the API tests (temperature 0, seed 7: the same answer each time)."""
+    with Runner(store, "plain") as runner:
+        yield runner
+
+
+@pytest.fixture(scope="module")
+def minilm(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """all-MiniLM-L6-v2 from its sentence-transformers folder: an embedding model (BERT, mean pooling)."""
+    folder = tmp_path_factory.mktemp("minilm")
+    (folder / "Modelfile").write_text(f"FROM {minilm_folder()}\n")
+    the_store = Store(folder / "store")
+    build(folder / "Modelfile", "minilm", store=the_store)
+    return the_store
+
+
+def test_a_stream_is_text_chunks_then_one_done_record(plain: Runner) -> None:
+    *texts, done = list(plain.stream(QUESTION))
+    assert texts and all(isinstance(chunk, TextChunk) and chunk.text for chunk in texts)
+    assert isinstance(done, Done)
+    answer = done.generation
+    assert "".join(chunk.text for chunk in texts if isinstance(chunk, TextChunk)) == answer.response
+    assert "Paris" in answer.response and answer.done_reason == "stop"
+    assert answer.eval_count == len(answer.tokens) + 1  # the end-of-generation token is counted, not kept
+    assert list(answer.to_dict()) == [
+        "model",
+        "created_at",
+        "response",
+        "done",
+        "done_reason",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_count",
+        "prompt_eval_duration",
+        "eval_count",
+        "eval_duration",
+    ]
+    again = plain.generate(QUESTION)
+    assert (again.response, again.tokens) == (answer.response, answer.tokens)
+    reply = plain.chat([{"role": "user", "content": QUESTION}]).to_chat_dict()
+    assert reply["message"] == {"role": "assistant", "content": answer.response}
+    assert "response" not in reply and reply["done"] is True
+
+
+def test_cancelling_stops_within_one_token_and_the_runner_stays_usable(plain: Runner) -> None:
+    reference = plain.generate(QUESTION)
+    assert len(reference.tokens) >= 6, reference.response
+    n = 3
+    event = threading.Event()
+    stream = plain.stream(QUESTION, cancel=event)
+    seen = 0
+    for chunk in stream:
+        if isinstance(chunk, TextChunk):
+            seen += 1
+            if seen == n:
+                event.set()
+    assert stream.result is not None
+    assert stream.result.done_reason == "cancel"
+    assert stream.result.eval_count <= n + 1
+    assert plain.generate(QUESTION).tokens == reference.tokens
+
+    stream = plain.stream(QUESTION)  # cancel() from another thread
+    next(stream)
+    canceller = threading.Thread(target=stream.cancel)
+    canceller.start()
+    canceller.join()
+    *_, last = list(stream)
+    assert isinstance(last, Done) and last.generation.done_reason == "cancel"
+    assert last.generation.eval_count <= 2
+
+    stream = plain.stream(QUESTION)  # close(): nothing more is decoded
+    for count, _ in enumerate(stream, 1):
+        if count == n:
+            break
+    stream.close()
+    assert plain.llm.n_tokens <= len(stream.request.tokens) + n
+    assert stream.result is None
+    assert plain.generate(QUESTION).tokens == reference.tokens
+
+    for _ in plain.stream(QUESTION):  # leaving a loop over an iterator nobody keeps frees the model at once
+        break
+    answers: list[list[int]] = []
+    other = threading.Thread(target=lambda: answers.append(plain.generate(QUESTION).tokens), daemon=True)
+    other.start()
+    other.join(timeout=120)
+    assert answers == [reference.tokens]  # another thread got the model
+    abandoned = plain.stream(QUESTION)  # kept but left unfinished: this thread's next request closes it
+    next(abandoned)
+    assert plain.generate(QUESTION).tokens == reference.tokens
+
+
+def test_requests_from_two_threads_take_turns(plain: Runner) -> None:
+    reference = plain.generate(QUESTION).response
+    answers: dict[int, str] = {}
+
+    def ask(index: int) -> None:
+        answers[index] = plain.generate(QUESTION).response
+
+    threads = [threading.Thread(target=ask, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert answers == {0: reference, 1: reference}
+
+
+def test_options_belong_to_the_request(plain: Runner) -> None:
+    full = plain.generate(QUESTION)
+    short = plain.generate(QUESTION, options={"num_predict": 3})
+    assert (short.eval_count, short.done_reason) == (3, "length")
+    assert plain.generate(QUESTION).tokens == full.tokens  # the runner's own options are back
+    cut = plain.generate(QUESTION, options={"stop": ["Paris"]})
+    assert cut.response == full.response[: full.response.index("Paris")]
+    assert "You are terse." in plain.generate(QUESTION, system="You are terse.", options={"num_predict": 1}).prompt
+    for options, message in (
+        ({"temperature": "hot"}, 'option "temperature" must be of type float32'),
+        ({"seed": True}, 'option "seed" must be of type integer'),
+        ({"stop": "x"}, 'option "stop" must be of type array'),
+        ({"stop": [1]}, 'option "stop" must be of an array of strings'),
+        ({"temprature": 0.5}, "unknown option 'temprature'; did you mean temperature?"),
+        ({"num_ctx": 99}, "num_ctx is set when the model loads"),
+    ):
+        with pytest.raises(OptionError, match=re.escape(message)):
+            plain.stream(QUESTION, options=options)
+    assert plain.generate(QUESTION, options={"num_ctx": plain.num_ctx, "num_predict": 2}).eval_count == 2
+    assert request_options({"top_k": 5.9, "mirostat": 1, "nonesuch": 1, "seed": None}, strict=False) == {"top_k": 5}
+
+
+def test_format_constrains_the_answer_to_json(plain: Runner) -> None:
+    schema = {"type": "object", "properties": {"capital": {"type": "string"}}, "required": ["capital"]}
+    answer = plain.generate(f"{QUESTION} Answer in JSON.", format=schema, options={"num_predict": 100})
+    assert answer.done_reason == "stop"
+    assert list(json.loads(answer.response)) == ["capital"]
+    with pytest.raises(RunError, match=re.escape('invalid format: "\\"xml\\""; expected "json"')):
+        plain.stream(QUESTION, format="xml")
+
+
+def test_module_level_calls_load_answer_and_free(store: Store, plain: Runner) -> None:
+    answer = builder.generate("plain", QUESTION, store=store)
+    assert answer.response == plain.generate(QUESTION).response
+    assert answer.load_duration > 0 and answer.total_duration > answer.load_duration
+    assert builder.generate("plain", QUESTION, store=str(store.root), options={"num_predict": 2}).eval_count == 2
+    reply = builder.chat("pirate", [{"role": "user", "content": QUESTION}], store=store, options={"num_predict": 8})
+    assert reply.message["role"] == "assistant" and reply.response
+    assert reply.prompt.index("You are a pirate") < reply.prompt.index(QUESTION)
+
+
+def test_an_embedding_model_embeds_and_does_not_generate(minilm: Store) -> None:
+    result = mfc("run", "minilm", "hello", "--store", str(minilm.root))
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", 'error: "minilm" does not support generate\n')
+    as_json = mfc("run", "minilm", "hello", "--format", "json", "--store", str(minilm.root))
+    assert json.loads(as_json.stdout)["error"] == {
+        "code": "unsupported-capability",
+        "message": '"minilm" does not support generate',
+    }
+    texts = ["the cat sat on the mat", "a cat was sitting on a rug", "quarterly tax filing deadlines"]
+    with Runner(minilm, "minilm") as runner:
+        with pytest.raises(CapabilityError, match=r'^"minilm" does not support generate$'):
+            runner.generate("hello")
+        with pytest.raises(CapabilityError, match=r'^"minilm" does not support chat$'):
+            runner.stream([{"role": "user", "content": "hello"}])
+        found = runner.embed(texts)
+        assert found.prompt_eval_count == sum(len(runner.llm.tokenize(text.encode())) for text in texts)
+        assert all(len(vector) == 384 and math.isclose(math.hypot(*vector), 1) for vector in found.embeddings)
+        first, second, third = found.embeddings
+        assert sum(a * b for a, b in zip(first, second, strict=True)) > sum(
+            a * b for a, b in zip(first, third, strict=True)
+        )
+        whole = runner.embed(texts[0]).embeddings[0]
+        short = runner.embed(texts[0], dimensions=8).embeddings[0]
+        assert len(short) == 8 and math.isclose(math.hypot(*short), 1)
+        scale = math.hypot(*whole[:8])
+        assert all(math.isclose(a, b / scale, abs_tol=1e-6) for a, b in zip(short, whole[:8], strict=True))
+        assert runner.embed([]).embeddings == []
+        long_text = "word " * 600
+        with pytest.raises(RunError, match=r"^the input length exceeds the context length$"):
+            runner.embed([long_text], truncate=False)
+        assert runner.embed([long_text]).prompt_eval_count == runner.llm.n_batch
+    once = builder.embed("minilm", texts, store=minilm)
+    assert all(
+        math.isclose(a, b, abs_tol=1e-6)
+        for ours, theirs in zip(once.embeddings, found.embeddings, strict=True)
+        for a, b in zip(ours, theirs, strict=True)
+    )
+    printed = mfc("embed", "minilm", texts[0], "--dimensions", "8", "--store", str(minilm.root))
+    assert printed.returncode == 0, printed.stderr
+    assert list(json.loads(printed.stdout)) == [
+        "model",
+        "embeddings",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_count",
+    ]
+    assert len(json.loads(printed.stdout)["embeddings"][0]) == 8
+
+
+def test_a_chat_session_keeps_its_exchanges_and_parameters(plain: Runner) -> None:
+    reference = plain.generate(QUESTION)
+    session = ChatSession(plain, system="Be brief.")
+    *_, first = session.send(QUESTION)
+    assert isinstance(first, Done)
+    assert session.history == [{"role": "user", "content": QUESTION}, first.generation.message]
+    *_, second = session.send("And of Spain?")
+    assert isinstance(second, Done)
+    prompt = second.generation.prompt
+    assert prompt.index("Be brief.") < prompt.index(QUESTION) < prompt.index(first.generation.response)
+    session.set_parameter("num_predict", "2")
+    *_, third = session.send("And of Italy?")
+    assert isinstance(third, Done) and third.generation.eval_count == 2
+    assert plain.options["num_predict"] == 48  # the runner's own are untouched
+    assert "num_predict                    2" in session.describe("parameters")
+    with pytest.raises(OptionError, match="num_ctx is set when the model loads"):
+        session.set_parameter("num_ctx", "99")
+    chunks = session.send("And of Peru?")
+    next(chunks)
+    chunks.close()
+    assert len(session.history) == 6  # an answer closed half-way is not kept
+    assert plain.generate(QUESTION).tokens == reference.tokens  # and the model is free again
+    session.clear()
+    assert session.history == []
+
+
+def test_the_api_docstring_examples_run() -> None:
+    import builder.generation
+    import builder.inference
+    import builder.run
+    import builder.run_options
+    import builder.session
+
+    for module in (builder.generation, builder.run_options, builder.inference, builder.run, builder.session):
+        outcome = doctest.testmod(module)
+        assert outcome.failed == 0, module.__name__
+    assert doctest.testmod(builder.generation).attempted >= 4

@@ -13,13 +13,13 @@ import pytest
 from ggufs import write_gguf
 from vectors import params
 
-from modelfile.decoding import decode, encode, encoding_of, round_trips
 from modelfile.gguf_metadata import ArrayInfo, GGUFError, read_metadata
-from modelfile.gojson import Float32, UnsupportedValueError, marshal
-from modelfile.gostrconv import SyntaxOrRangeError, parse_bool, parse_float32, parse_int
+from modelfile.go.decoding import decode, encode, encoding_of, round_trips
+from modelfile.go.encoding_json import Float32, UnsupportedValueError, marshal
+from modelfile.go.semver import ollama_requires_valid
+from modelfile.go.strconv import SyntaxOrRangeError, parse_bool, parse_float32, parse_int
 from modelfile.linter.docs import render
 from modelfile.paths import PathError, expand_path
-from modelfile.semver import ollama_requires_valid
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,11 +1,14 @@
-"""The interactive chat of ``mfc run``, with ``ollama run``'s slash commands."""
+"""The interactive chat of ``mfc run``, with ``ollama run``'s slash commands: reading
+lines and printing; the conversation is a ``builder.ChatSession``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
+from builder import ChatSession, Generation, Runner, TextChunk
 from builder.cli.options import write_through
-from builder.run import Generation, Runner
 from modelfile.errors import MfcError
 
 HELP = """Available commands:
@@ -23,40 +26,68 @@ HELP = """Available commands:
 Use \"\"\" to begin and end a message that spans several lines."""
 
 
+class Chat:
+    """The chat on the terminal: a session, and whether timings are shown."""
+
+    def __init__(self, runner: Runner, verbose: bool) -> None:
+        self.session = ChatSession(runner)
+        self.verbose = verbose
+
+
 def chat(runner: Runner, *, verbose: bool = False) -> None:
     import readline  # noqa: F401 - line editing and history for input()
 
-    state = {"verbose": verbose}
-    while True:
+    state = Chat(runner, verbose)
+    while (line := _next_line()) is not None:
         try:
-            line = _read_message()
-        except EOFError:
-            click.echo()
-            return
-        except KeyboardInterrupt:
-            click.echo("\nUse Ctrl + d or /bye to exit.")
-            continue
-        if not line.strip():
-            continue
-        if line.startswith("/"):
-            if not _command(runner, line.strip(), state):
+            if not _step(state, line):
                 return
-            continue
-        new = [{"role": "user", "content": line}]
-        try:
-            result = runner.generate(new, on_text=write_through)
-        except KeyboardInterrupt:
-            click.echo()
-            continue
-        except MfcError as error:
+        except MfcError as error:  # one message or command failed: say why, and go on with the chat
             click.echo(f"error: {error}", err=True)
-            continue
-        runner.remember(new, result.response)
-        click.echo("\n")
-        for note in runner.take_notes():
-            click.echo(f"note: {note}", err=True)
-        if state["verbose"]:
-            print_stats(result)
+
+
+def _step(state: Chat, line: str) -> bool:
+    """Answer a message or do a slash command; False to leave the chat."""
+    if line.startswith("/"):
+        return _command(state, line.strip())
+    if line.strip():
+        _answer(state, line)
+    return True
+
+
+def _next_line() -> str | None:
+    """The next message or command; ``None`` at the end of input."""
+    try:
+        return _read_message()
+    except EOFError:
+        click.echo()
+        return None
+    except KeyboardInterrupt:
+        click.echo("\nUse Ctrl + d or /bye to exit.")
+        return ""
+
+
+def _answer(state: Chat, line: str) -> None:
+    result: Generation | None = None
+    try:
+        chunks = state.session.send(line)
+        for chunk in chunks:
+            if isinstance(chunk, TextChunk):
+                write_through(chunk.text)
+            else:
+                result = chunk.generation
+    except KeyboardInterrupt:  # the stream is closed; the exchange is not kept
+        click.echo()
+        return
+    _after(state, result)
+
+
+def _after(state: Chat, result: Generation | None) -> None:
+    click.echo("\n")
+    for note in state.session.runner.take_notes():
+        click.echo(f"note: {note}", err=True)
+    if state.verbose and result is not None:
+        print_stats(result)
 
 
 def _read_message() -> str:
@@ -70,46 +101,60 @@ def _read_message() -> str:
     return "\n".join(lines)
 
 
-def _command(runner: Runner, line: str, state: dict[str, bool]) -> bool:
+def _command(state: Chat, line: str) -> bool:
     """Do one slash command; False to leave the chat."""
     words = line.split(maxsplit=3)
-    command, args = words[0], words[1:]
-    try:
-        if command in ("/bye", "/exit"):
-            return False
-        if command in ("/?", "/help"):
-            click.echo(HELP)
-        elif command == "/clear":
-            runner.clear()
-            click.echo("Cleared session context")
-        elif command == "/set" and args[:1] == ["parameter"] and len(args) == 3:
-            name, value = args[1], line.split(maxsplit=3)[3]
-            runner.set_option(name, value)
-            click.echo(f"Set parameter '{name}' to '{value}'")
-        elif command == "/set" and args[:1] == ["system"]:
-            runner.system = line.split(maxsplit=2)[2] if len(args) > 1 else ""
-            click.echo("Set system message.")
-        elif command == "/set" and args[:1] in (["verbose"], ["quiet"]):
-            state["verbose"] = args[0] == "verbose"
-            click.echo(f"Set '{args[0]}' mode.")
-        elif command == "/show" and args[:1] == ["parameters"]:
-            from builder.show import parameters_text
-
-            changed = {k: v for k, v in runner.options.items() if k in runner.view.parameters or k == "seed"}
-            click.echo(parameters_text(changed) or "No parameters were set.")
-        elif command == "/show" and args[:1] == ["system"]:
-            click.echo(runner.system or "No system message was specified for this model.")
-        elif command == "/show" and args[:1] == ["template"]:
-            click.echo(runner.view.template or f"({runner.format.description})")
-        elif command == "/show" and args[:1] == ["info"]:
-            from builder.show import summary
-
-            click.echo(summary(runner.store, runner.view), nl=False)
-        else:
-            click.echo(f"Unknown command '{line}'. Type /? for help", err=True)
-    except MfcError as error:
-        click.echo(f"error: {error}", err=True)
+    if words[0] in ("/bye", "/exit"):
+        return False
+    handler = _handler(words)
+    if handler is None:
+        click.echo(f"Unknown command '{line}'. Type /? for help", err=True)
+    else:
+        handler(state, line)
     return True
+
+
+def _handler(words: list[str]) -> Callable[[Chat, str], None] | None:
+    command, args = words[0], words[1:]
+    if command == "/set" and args[:1] == ["parameter"] and len(args) == 3:
+        return _set_parameter
+    if command == "/set" and args[:1] in (["system"], ["verbose"], ["quiet"]):
+        return _set_system if args[0] == "system" else _set_verbosity
+    if command == "/show" and args[:1] in (["parameters"], ["system"], ["template"], ["info"]):
+        return _show
+    return {"/?": _help, "/help": _help, "/clear": _clear}.get(command)
+
+
+def _help(state: Chat, line: str) -> None:
+    click.echo(HELP)
+
+
+def _clear(state: Chat, line: str) -> None:
+    state.session.clear()
+    click.echo("Cleared session context")
+
+
+def _set_parameter(state: Chat, line: str) -> None:
+    _, _, name, value = line.split(maxsplit=3)
+    state.session.set_parameter(name, value)
+    click.echo(f"Set parameter '{name}' to '{value}'")
+
+
+def _set_system(state: Chat, line: str) -> None:
+    words = line.split(maxsplit=2)
+    state.session.system = words[2] if len(words) > 2 else ""
+    click.echo("Set system message.")
+
+
+def _set_verbosity(state: Chat, line: str) -> None:
+    mode = line.split()[1]
+    state.verbose = mode == "verbose"
+    click.echo(f"Set '{mode}' mode.")
+
+
+def _show(state: Chat, line: str) -> None:
+    part = line.split()[1]
+    click.echo(state.session.describe(part), nl=part != "info")
 
 
 def print_stats(result: Generation) -> None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from builder.cli.options import echo_json, fail, store_option, write_through
+from builder.cli.options import JSON_OUTPUT, echo_json, fail, store_option, write_through
 
 if TYPE_CHECKING:
-    from builder.run import Runner
+    from builder import Runner
 
 
 @click.command("run")
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 )
 @click.option("--verbose", is_flag=True, help="Show llama.cpp's log, and timings after each answer.")
 @store_option
+@click.pass_context
 def run_command(
+    ctx: click.Context,
     name: str,
     prompt: tuple[str, ...],
     parameters: tuple[tuple[str, str], ...],
@@ -49,49 +51,39 @@ def run_command(
     /set system TEXT, /show parameters, /clear, /bye (/? lists them all).  The model's
     parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.
     """
+    from builder import Runner, TextChunk, parse_options
     from builder.cli.options import open_store
-    from builder.run import Runner, typed_parameter
-    from modelfile.errors import MfcError
-    from modelfile.parameters import PARAMETERS, Kind
 
+    if output == "json":
+        ctx.meta[JSON_OUTPUT] = True
     text = " ".join(prompt)
     if not sys.stdin.isatty():
         piped = sys.stdin.read()
         text = f"{piped} {text}" if text and piped else piped or text
-    overrides: dict[str, object] = {}
-    try:
-        for key, value in parameters:
-            typed = typed_parameter(key, value)
-            if PARAMETERS[key].kind is Kind.STRINGS:
-                stops = overrides.setdefault(key, [])
-                assert isinstance(stops, list)
-                stops.append(typed)
-            else:
-                overrides[key] = typed
-        runner = Runner(open_store(store_root), name, overrides=overrides, verbose=verbose)
-    except MfcError as error:
-        fail(str(error), as_json=output == "json")
+    interactive = not text and sys.stdin.isatty()
+    runner = Runner(open_store(store_root), name, overrides=parse_options(parameters), verbose=verbose)
+    runner.require("chat" if interactive else "generate")
     _notes(runner)
-    if not text and sys.stdin.isatty():
+    if interactive:
         from builder.cli.repl import chat
 
         chat(runner, verbose=verbose)
         return
     if not text:
         fail("no prompt: give one as an argument or on standard input", code=2, as_json=output == "json")
-    try:
-        if output == "json":
-            echo_json(runner.generate([{"role": "user", "content": text}], tools=[]).to_dict())
-            return
-        result = runner.generate([{"role": "user", "content": text}], on_text=write_through, tools=[])
-    except MfcError as error:
-        fail(str(error))
+    if output == "json":
+        echo_json(runner.generate(text, tools=[]).to_dict())
+        return
+    stream = runner.stream(text, tools=[])
+    for chunk in stream:
+        if isinstance(chunk, TextChunk):
+            write_through(chunk.text)
     click.echo()
     _notes(runner)
-    if verbose:
+    if verbose and stream.result is not None:
         from builder.cli.repl import print_stats
 
-        print_stats(result)
+        print_stats(stream.result)
 
 
 def _notes(runner: Runner) -> None:

@@ -1,0 +1,111 @@
+"""Ollama's ``options`` for running a model: which are fixed when the model loads,
+how typed values (a request's JSON, a Python call) and text values (``--parameter``,
+``/set parameter``) are checked, and how they stack.
+
+Precedence is Ollama's: a request's options, then the model's PARAMETERs, then
+Ollama's defaults.
+
+>>> request_options({"temperature": 1, "num_predict": 8.0, "stop": ["\\n"], "seed": None})
+{'temperature': 1.0, 'num_predict': 8, 'stop': ['\\n']}
+>>> request_options({"top_k": "many"})
+Traceback (most recent call last):
+    ...
+builder.errors.OptionError: option "top_k" must be of type integer
+>>> parse_options([("stop", "a"), ("stop", "b"), ("seed", "42")])
+{'stop': ['a', 'b'], 'seed': 42}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from builder.errors import OptionError
+from modelfile.parameters import DEPRECATED, PARAMETERS, Kind, ParameterError, convert, suggest_parameter
+
+#: Options llama.cpp takes when the model loads; changing one means loading it again.
+LOAD_OPTIONS: frozenset[str] = frozenset(
+    {"num_ctx", "num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread", "repeat_last_n"}
+)
+
+_GO_TYPES = {Kind.INT: "integer", Kind.FLOAT: "float32", Kind.BOOL: "boolean", Kind.STRINGS: "array"}
+
+
+def typed_parameter(name: str, value: str) -> Any:
+    """A text value (``--parameter``, ``/set parameter``), checked as a PARAMETER line is."""
+    try:
+        typed = convert(name, value)
+    except ParameterError as error:
+        raise OptionError(str(error)) from None
+    if typed is None:
+        raise OptionError(f"parameter {name} is deprecated and ignored")
+    return typed
+
+
+def parse_options(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """``NAME VALUE`` pairs as typed options; repeated ``stop`` values add up."""
+    options: dict[str, Any] = {}
+    for name, value in pairs:
+        typed = typed_parameter(name, value)
+        if PARAMETERS[name].kind is Kind.STRINGS:
+            options.setdefault(name, []).append(typed)
+        else:
+            options[name] = typed
+    return options
+
+
+def request_options(options: Mapping[str, object] | None, *, strict: bool = True) -> dict[str, Any]:
+    """Typed options (a request's ``options`` object), checked as Ollama checks them:
+    integers given as floats are truncated, ``None`` is skipped, a wrong type is an
+    ``OptionError`` with Ollama's text.  Deprecated names are dropped; an unknown name
+    is an error when ``strict`` (a Python caller's typo), dropped otherwise (Ollama's
+    server ignores it)."""
+    checked: dict[str, Any] = {}
+    for name, value in (options or {}).items():
+        if value is None or name in DEPRECATED:
+            continue
+        spec = PARAMETERS.get(name)
+        if spec is None:
+            if strict:
+                hint = suggest_parameter(name)
+                raise OptionError(f"unknown option '{name}'" + (f"; did you mean {hint}?" if hint else ""))
+            continue
+        checked[name] = _typed(name, spec.kind, value)
+    return checked
+
+
+def _typed(name: str, kind: Kind, value: object) -> Any:
+    if kind is Kind.INT and isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if kind is Kind.FLOAT and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is Kind.BOOL and isinstance(value, bool):
+        return value
+    if kind is Kind.STRINGS and isinstance(value, list | tuple):
+        if not all(isinstance(item, str) for item in value):
+            raise OptionError(f'option "{name}" must be of an array of strings')
+        return list(value)
+    raise OptionError(f'option "{name}" must be of type {_GO_TYPES[kind]}')
+
+
+def merge_options(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Ollama's defaults, then the model's params, then the overrides (a list replaces)."""
+    merged = {name: spec.default for name, spec in PARAMETERS.items() if spec.default is not None}
+    merged.update(base)
+    merged.update(overrides)
+    return merged
+
+
+def sampling(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of llama-cpp-python's ``Llama.generate`` for these options."""
+    penalty = float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0
+    return {
+        "top_k": int(options["top_k"]),
+        "top_p": float(options["top_p"]),
+        "min_p": float(options["min_p"]),
+        "typical_p": float(options["typical_p"]),
+        "temp": float(options["temperature"]),
+        "repeat_penalty": penalty,
+        "presence_penalty": float(options["presence_penalty"]),
+        "frequency_penalty": float(options["frequency_penalty"]),
+    }
