@@ -1,33 +1,125 @@
-"""Copying and removing models, with Ollama's semantics (``CopyModel``, ``DELETE``)."""
+"""Copying and removing models, and pruning blobs, with Ollama's semantics
+(``CopyModel``, ``DELETE``, ``PruneLayers``): ``mfc cp``, ``mfc rm``, ``mfc prune``.
+
+Each takes the store (a ``Store``, its folder, or ``None`` for the default one) and
+holds the store's lock while it works."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import ModelNameError, StoreError
 from builder.names import parse_name
-from builder.store import Store
+from builder.store import PRUNE_GRACE, StoreLike, as_store
 
 
-def copy_model(store: Store, source: str, destination: str) -> tuple[str, str]:
-    """Copy the manifest bytes verbatim, so the ID stays the same; an existing
-    destination is replaced.  The (source, destination) names as stored."""
+@dataclass(frozen=True)
+class CopyResult:
+    """The source and destination names, as stored."""
+
+    source: str
+    destination: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"source": self.source, "destination": self.destination}
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    """The model removed, and the blobs deleted with it (those no other model uses)."""
+
+    name: str
+    blobs: tuple[Path, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "blobs": [path.name for path in self.blobs]}
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """The files pruning deleted, and the bytes that freed."""
+
+    removed: tuple[Path, ...]
+    freed: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"removed": [path.name for path in self.removed], "freed": self.freed}
+
+
+def copy_model(source: str, destination: str, *, store: StoreLike = None) -> CopyResult:
+    """Copy the model ``source`` to the name ``destination``: the manifest bytes
+    verbatim, so the ID stays the same, and no blob is copied; an existing destination
+    is replaced.  An invalid name is a ``StoreError`` saying which.
+
+    >>> import builder, struct, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> arch = b"general.architecture"
+    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
+    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
+    >>> store = builder.Store(folder / "store")
+    >>> _ = builder.build(folder / "Modelfile", "tiny", store=store)
+    >>> builder.copy_model("tiny", "me/tiny:v2", store=store)
+    CopyResult(source='tiny:latest', destination='me/tiny:v2')
+    >>> store.find("me/tiny:v2").digest == store.find("tiny").digest
+    True
+    """
     for label, value in (("source", source), ("destination", destination)):
         try:
             parse_name(value)
         except ModelNameError as error:
             raise StoreError(f"{label} {value!r} is invalid: {error}") from None
-    with store.locked():
-        found = store.find(source)
-        target = store.resolve(destination)
-        if store.manifest_path(target) != found.path:
-            store.write_manifest_bytes(target, found.path.read_bytes())
-    return found.name.display(), target.display()
+    the_store = as_store(store)
+    with the_store.locked():
+        found = the_store.find(source)
+        target = the_store.resolve(destination)
+        if the_store.manifest_path(target) != found.path:
+            the_store.write_manifest_bytes(target, found.path.read_bytes())
+    return CopyResult(found.name.display(), target.display())
 
 
-def remove_model(store: Store, name: str) -> tuple[str, list[Path]]:
-    """Delete the manifest, then the blobs no other manifest uses."""
-    with store.locked():
-        found = store.find(name)
-        store.remove_manifest(found.name)
-        return found.name.display(), store.remove_unused(found.manifest)
+def remove_model(name: str, *, store: StoreLike = None) -> RemoveResult:
+    """Delete the model ``name``: its manifest, then the blobs no other model uses
+    (``ModelNotFound`` if there is no such model).
+
+    >>> import builder, struct, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> arch = b"general.architecture"
+    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
+    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
+    >>> store = builder.Store(folder / "store")
+    >>> _ = builder.build(folder / "Modelfile", "tiny", store=store)
+    >>> removed = builder.remove_model("tiny", store=store)
+    >>> removed.name, len(removed.blobs), list(store.blobs.iterdir())
+    ('tiny:latest', 2, [])
+    """
+    the_store = as_store(store)
+    with the_store.locked():
+        found = the_store.find(name)
+        the_store.remove_manifest(found.name)
+        blobs = the_store.remove_unused(found.manifest)
+    return RemoveResult(found.name.display(), tuple(blobs))
+
+
+def prune(store: StoreLike = None, *, grace: float = PRUNE_GRACE) -> PruneResult:
+    """Delete the blobs no model uses, and the temporary files a killed writer left,
+    when they are older than ``grace`` seconds (Ollama's hour by default: another
+    program may be writing them; ``grace=0`` prunes everything unused).
+
+    >>> import builder, tempfile
+    >>> from pathlib import Path
+    >>> store = builder.Store(Path(tempfile.mkdtemp()))
+    >>> store.blobs.mkdir()
+    >>> _ = (store.blobs / ("sha256-" + "0" * 64)).write_bytes(b"nobody uses me")
+    >>> builder.prune(store).freed, builder.prune(store, grace=0).freed
+    (0, 14)
+    """
+    the_store = as_store(store)
+    with the_store.locked():
+        sizes = {p: p.stat().st_size for p in the_store.blobs.iterdir()} if the_store.blobs.is_dir() else {}
+        removed = the_store.prune(grace=grace)
+    return PruneResult(tuple(removed), sum(sizes.get(path, 0) for path in removed))

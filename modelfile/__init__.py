@@ -1,9 +1,16 @@
-"""mfc's Modelfile language: parse, lint and format Ollama Modelfiles.
+"""mfc's Modelfile language: parse, lint, fix and format Ollama Modelfiles.
 
 >>> import modelfile
 >>> mf = modelfile.parse("FROM llama3.2\\nPARAMETER temperature 0.7\\n")
 >>> mf.ollama_commands()
 [('model', 'llama3.2'), ('temperature', '0.7')]
+>>> [(d.line, d.code) for d in modelfile.lint_bytes(b"FROM llama3.2\\nPARAMETER temprature 0.7\\n")]
+[(2, 'MF201')]
+>>> modelfile.format_bytes(b"from llama3.2\\n").data
+b'FROM llama3.2\\n'
+
+Go chat templates are ``modelfile.template``; the errors, ``modelfile.errors``; lint
+configuration, rules and report formats, ``modelfile.linter`` and ``modelfile.linter.report``.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
-    from modelfile.errors import MfcError, ModelfileError
+    from modelfile.errors import EncodingError, MfcError, ModelfileError
+    from modelfile.files import discover, is_modelfile_name
+    from modelfile.formatter import FormatResult, format_bytes, format_file
     from modelfile.formatter import format_modelfile as format  # noqa: A004 - the API's name
     from modelfile.ir import (
         Adapter,
@@ -31,11 +40,15 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         Template,
         Value,
     )
-    from modelfile.linter import Diagnostic, Severity, lint
+    from modelfile.linter import Diagnostic, Severity, lint, lint_bytes
+    from modelfile.linter.fixes import FixResult, fix, fix_file
     from modelfile.parser import parse, parse_file
 
 _EXPORTS = {
-    **dict.fromkeys(("MfcError", "ModelfileError"), "modelfile.errors"),
+    **dict.fromkeys(("EncodingError", "MfcError", "ModelfileError"), "modelfile.errors"),
+    **dict.fromkeys(("discover", "is_modelfile_name"), "modelfile.files"),
+    **dict.fromkeys(("FormatResult", "format_bytes", "format_file"), "modelfile.formatter"),
+    **dict.fromkeys(("FixResult", "fix", "fix_file"), "modelfile.linter.fixes"),
     **dict.fromkeys(
         (
             "Adapter",
@@ -57,7 +70,7 @@ _EXPORTS = {
         ),
         "modelfile.ir",
     ),
-    **dict.fromkeys(("Diagnostic", "Severity", "lint"), "modelfile.linter"),
+    **dict.fromkeys(("Diagnostic", "Severity", "lint", "lint_bytes"), "modelfile.linter"),
     **dict.fromkeys(("parse", "parse_file"), "modelfile.parser"),
 }
 
@@ -80,6 +93,9 @@ __all__ = [
     "Comment",
     "Diagnostic",
     "Draft",
+    "EncodingError",
+    "FixResult",
+    "FormatResult",
     "From",
     "License",
     "Message",
@@ -95,8 +111,15 @@ __all__ = [
     "System",
     "Template",
     "Value",
+    "discover",
+    "fix",
+    "fix_file",
     "format",
+    "format_bytes",
+    "format_file",
+    "is_modelfile_name",
     "lint",
+    "lint_bytes",
     "parse",
     "parse_file",
 ]

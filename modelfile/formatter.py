@@ -15,7 +15,13 @@ quoting is again sound, ``format`` is idempotent.
 
 from __future__ import annotations
 
-from modelfile.errors import ModelfileError
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelfile.errors import EncodingError, MfcError, ModelfileError
+from modelfile.go.decoding import decode, encode, encoding_of, round_trips
 from modelfile.ir import Command, Comment, Message, Modelfile, Parameter, Quoting
 from modelfile.parser import parse
 
@@ -36,6 +42,97 @@ def format_modelfile(modelfile: Modelfile) -> str:
         out.append(statement.text.rstrip(" \t") if isinstance(statement, Comment) else render_command(statement))
         previous_end = statement.span.end.line
     return newline.join(out) + newline if out else ""
+
+
+@dataclass(frozen=True)
+class FormatResult:
+    """A Modelfile and its canonical form: ``before``/``after`` as text, ``data`` as the
+    bytes to write (in the file's own encoding), or ``error`` when it cannot be formatted
+    (it does not parse, cannot be read, or is not valid in its encoding)."""
+
+    path: str | None
+    before: str
+    after: str
+    encoding: str = "utf-8"
+    error: MfcError | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before
+
+    @property
+    def data(self) -> bytes:
+        return encode(self.after, self.encoding)
+
+    def diff(self) -> str:
+        """A unified diff from the file to its canonical form ("" when unchanged)."""
+        name = self.path or "<string>"
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True), self.after.splitlines(keepends=True), name, f"{name} (formatted)"
+        )
+        return "".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "changed": self.changed, "error": self.error.to_dict() if self.error else None}
+
+
+def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:
+    """Modelfile bytes in canonical form (``format_modelfile``), keeping their encoding.
+
+    Problems come back in ``error``, not raised, so that a tool formatting many files
+    reports each: a syntax error (a ``ModelfileError``), or bytes that are not valid in
+    their encoding (``EncodingError``: rewriting them would change what Ollama reads).
+
+    >>> import modelfile
+    >>> result = modelfile.format_bytes(b"from llama3.2\\nparameter temperature   0.7\\n")
+    >>> result.changed, result.data
+    (True, b'FROM llama3.2\\nPARAMETER temperature 0.7\\n')
+    >>> print(result.diff(), end="")
+    --- <string>
+    +++ <string> (formatted)
+    @@ -1,2 +1,2 @@
+    -from llama3.2
+    -parameter temperature   0.7
+    +FROM llama3.2
+    +PARAMETER temperature 0.7
+    >>> modelfile.format_bytes(b"FROM x\\nPARAMTER temperature 0.7\\n").error.code  # a syntax error
+    'MF001'
+    """
+    try:
+        modelfile = parse(data, path=path)
+    except ModelfileError as error:
+        return FormatResult(path, "", "", error=error)
+    encoding = encoding_of(data)
+    before = decode(data)
+    if not round_trips(data):
+        message = f"{path or '<string>'}: not formatted: the file is not valid {encoding} (see mfc lint, MF507)"
+        return FormatResult(path, before, before, encoding, EncodingError(message))
+    return FormatResult(path, before, format_modelfile(modelfile), encoding)
+
+
+def format_file(path: str | os.PathLike[str], *, write: bool = True) -> FormatResult:
+    """``format_bytes`` for the Modelfile at ``path``, written back in place when it
+    changed (unless ``write`` is false).  An unreadable file is an ``error`` (MF000).
+
+    >>> import modelfile, tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "Modelfile"
+    >>> _ = path.write_bytes(b"\\xff\\xfe" + "from x\\n".encode("utf-16-le"))  # UTF-16 with its BOM
+    >>> modelfile.format_file(path).changed, path.read_bytes() == b"\\xff\\xfe" + "FROM x\\n".encode("utf-16-le")
+    (True, True)
+    >>> modelfile.format_file(path.parent / "missing").error.code
+    'MF000'
+    """
+    name = os.fspath(path)
+    try:
+        data = Path(name).read_bytes()
+    except OSError as error:
+        unreadable = ModelfileError(f"cannot read Modelfile: {error.strerror or error}", code="MF000", path=name)
+        return FormatResult(name, "", "", error=unreadable)
+    result = format_bytes(data, path=name)
+    if write and result.changed and result.error is None:
+        Path(name).write_bytes(result.data)
+    return result
 
 
 def render_command(command: Command) -> str:

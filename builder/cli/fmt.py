@@ -1,16 +1,14 @@
+"""``mfc fmt``: ``modelfile.format_file`` (``format_bytes`` for standard input) over
+the files given, with ``--check``/``--diff`` changing nothing."""
+
 from __future__ import annotations
 
-import difflib
 import sys
-from pathlib import Path
-from typing import Any
 
 import click
 
-from builder.cli.options import discover, display_name, echo_json, json_option, read_input
-from modelfile import ModelfileError, parse
-from modelfile.decoding import decode, encode, encoding_of, round_trips
-from modelfile.formatter import format_modelfile
+import modelfile
+from builder.cli.options import display_name, echo_json, json_option, read_input
 
 
 @click.command("fmt")
@@ -28,53 +26,37 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, as_json: bool) 
     Exit 1 with --check or --diff when a file would change, or when a file does not
     parse.
     """
-    results: list[dict[str, Any]] = []
-    for path in discover(paths):
-        results.append(_one(path, check or diff or as_json, diff, as_json))
+    dry = check or diff or as_json
+    results: list[modelfile.FormatResult] = []
+    for path in modelfile.discover(paths):
+        if path == "-":
+            result = modelfile.format_bytes(read_input(path), path=display_name(path))
+        else:
+            result = modelfile.format_file(path, write=not dry)
+        results.append(result)
+        if not as_json:
+            _report(result, stdin=path == "-", dry=dry, diff=diff)
     if as_json:
-        echo_json({"files": results})
-    elif not check and not diff and paths != ("-",):
-        changed = sum(r["changed"] for r in results)
+        echo_json({"files": [r.to_dict() for r in results]})
+    elif not dry and paths != ("-",):
+        changed = sum(r.changed for r in results)
         click.echo(f"{changed} file(s) reformatted, {len(results) - changed} unchanged", err=True)
-    failed = any(r.get("error") for r in results)
-    pending = (check or diff or as_json) and any(r["changed"] for r in results)
+    failed = any(r.error for r in results)
+    pending = dry and any(r.changed for r in results)
     if failed or pending:
         sys.exit(1)
 
 
-def _one(path: str, dry: bool, diff: bool, quiet: bool) -> dict[str, Any]:
-    shown = display_name(path)
-    try:
-        data = read_input(path)
-    except OSError as error:
-        message = f"{shown}: cannot read: {error.strerror}"
-        if not quiet:
-            click.echo(message, err=True)
-        return {"path": shown, "changed": False, "error": {"message": message}}
-    try:
-        modelfile = parse(data, path=None if path == "-" else path)
-    except ModelfileError as error:
-        if not quiet:
-            click.echo(error.render(), err=True)
-        return {"path": shown, "changed": False, "error": error.to_dict()}
-    if not round_trips(data):
-        message = f"{shown}: not formatted: the file is not valid {encoding_of(data)} (see mfc lint, MF507)"
-        if not quiet:
-            click.echo(message, err=True)
-        return {"path": shown, "changed": False, "error": {"message": message}}
-    before = decode(data)
-    after = format_modelfile(modelfile)
-    changed = after != before
-    if path == "-" and not dry:
-        click.echo(after, nl=False)
-    elif diff and changed:
-        lines = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"{shown}", f"{shown} (formatted)"
-        )
-        click.echo("".join(lines), nl=False)
-    elif dry and changed and not quiet:
-        click.echo(f"would reformat {shown}", err=True)
-    elif changed and not dry:
-        Path(path).write_bytes(encode(after, encoding_of(data)))
-        click.echo(f"reformatted {shown}", err=True)
-    return {"path": shown, "changed": changed, "error": None}
+def _report(result: modelfile.FormatResult, *, stdin: bool, dry: bool, diff: bool) -> None:
+    """Print what formatting one file gave: its error, the formatted text (standard
+    input), the diff, or what was (or would be) rewritten."""
+    if result.error is not None:
+        click.echo(result.error.render(), err=True)
+    elif stdin and not dry:
+        click.echo(result.after, nl=False)
+    elif diff and result.changed:
+        click.echo(result.diff(), nl=False)
+    elif dry and result.changed:
+        click.echo(f"would reformat {result.path}", err=True)
+    elif result.changed:
+        click.echo(f"reformatted {result.path}", err=True)

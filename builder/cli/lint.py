@@ -1,14 +1,15 @@
+"""``mfc lint``: ``modelfile.lint`` (and ``modelfile.fix_file`` with ``--fix``) over the
+files given, reported in one of ``modelfile.linter.report``'s formats."""
+
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from builder.cli.options import discover, read_input
-from modelfile.decoding import decode, encode, encoding_of, round_trips
-from modelfile.linter import ConfigError, Diagnostic, Severity, lint, lint_bytes
-from modelfile.linter.fixes import apply_fixes
+import modelfile
+from builder.cli.options import read_input, remember_json
+from modelfile.linter import Diagnostic, Severity
 from modelfile.linter.report import FORMATS, render
 
 
@@ -17,7 +18,7 @@ from modelfile.linter.report import FORMATS, render
 @click.option(
     "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Output format."
 )
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--json", "as_json", is_flag=True, callback=remember_json, help="Same as --format json.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
 @click.option("--select", multiple=True, metavar="CODE", help="Run only these rules (codes or prefixes; ALL).")
 @click.option("--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes or prefixes).")
@@ -47,17 +48,19 @@ def lint_command(
     """
     if as_json:
         fmt = "json"
-    select = tuple(c for s in select for c in s.split(","))
-    ignore = tuple(c for s in ignore for c in s.split(","))
-    files = list(discover(paths))
+    chosen = tuple(c for s in select for c in s.split(","))
+    left_out = tuple(c for s in ignore for c in s.split(","))
+    files = list(modelfile.discover(paths))
     if not files:
         click.echo("mfc lint: no Modelfiles found", err=True)
     found: list[Diagnostic] = []
-    try:
-        for path in files:
-            found += _lint_one(path, select, ignore, fix, unsafe_fixes, stdin_filename)
-    except ConfigError as error:
-        raise click.UsageError(str(error)) from None
+    for path in files:
+        if path == "-":
+            found += modelfile.lint_bytes(read_input(path), path=stdin_filename, select=chosen, ignore=left_out)
+        elif fix:
+            found += _fixed(modelfile.fix_file(path, unsafe=unsafe_fixes, select=chosen, ignore=left_out))
+        else:
+            found += modelfile.lint(path, select=chosen, ignore=left_out)
     color = fmt == "text" and sys.stdout.isatty()
     click.echo(render(fmt, found, files=len(files), color=color), nl=False)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
@@ -65,23 +68,10 @@ def lint_command(
         sys.exit(1)
 
 
-def _lint_one(
-    path: str, select: tuple[str, ...], ignore: tuple[str, ...], fix: bool, unsafe: bool, stdin_filename: str | None
-) -> list[Diagnostic]:
-    named = stdin_filename if path == "-" else path
-    try:
-        data = read_input(path)
-    except OSError:
-        return lint(path, select=select, ignore=ignore)  # reports MF000 with the reason
-    found = lint_bytes(data, path=named, select=select, ignore=ignore)
-    if not fix or path == "-":
-        return found
-    if not round_trips(data):
-        click.echo(f"{path}: not fixed: the file is not valid {encoding_of(data)}", err=True)
-        return found
-    fixed, count = apply_fixes(decode(data), found, unsafe=unsafe)
-    if count:
-        Path(path).write_bytes(encode(fixed, encoding_of(data)))
-        click.echo(f"{path}: applied {count} fix(es)", err=True)
-        found = lint_bytes(Path(path).read_bytes(), path=named, select=select, ignore=ignore)
-    return found
+def _fixed(result: modelfile.FixResult) -> tuple[Diagnostic, ...]:
+    """What fixing a file left, after saying what was done to it."""
+    if result.error is not None:
+        click.echo(str(result.error), err=True)
+    if result.applied:
+        click.echo(f"{result.path}: applied {result.applied} fix(es)", err=True)
+    return result.diagnostics

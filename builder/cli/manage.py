@@ -1,10 +1,11 @@
-"""``mfc cp``, ``mfc rm`` and ``mfc prune``: names and blobs in a store."""
+"""``mfc cp``, ``mfc rm`` and ``mfc prune``: ``builder.copy_model``, ``remove_model``
+and ``prune``."""
 
 from __future__ import annotations
 
 import click
 
-from builder.cli.options import echo_json, fail, json_option, open_store, store_option
+from builder.cli.options import echo_json, json_option, store_option
 
 
 @click.command("cp")
@@ -14,18 +15,13 @@ from builder.cli.options import echo_json, fail, json_option, open_store, store_
 @json_option
 def cp_command(source: str, destination: str, store_root: str | None, as_json: bool) -> None:
     """Copy the model SOURCE to the name DESTINATION (same manifest, same ID; no blob is copied)."""
-    from builder.manage import copy_model
-    from modelfile.errors import MfcError
+    import builder
 
-    store = open_store(store_root)
-    try:
-        copied = copy_model(store, source, destination)
-    except MfcError as error:
-        fail(str(error), as_json=as_json)
+    copied = builder.copy_model(source, destination, store=store_root)
     if as_json:
-        echo_json({"ok": True, "source": copied[0], "destination": copied[1]})
+        echo_json({"ok": True, **copied.to_dict()})
     else:
-        click.echo(f"copied '{copied[0]}' to '{copied[1]}'")
+        click.echo(f"copied '{copied.source}' to '{copied.destination}'")
 
 
 @click.command("rm")
@@ -34,21 +30,15 @@ def cp_command(source: str, destination: str, store_root: str | None, as_json: b
 @json_option
 def rm_command(names: tuple[str, ...], store_root: str | None, as_json: bool) -> None:
     """Remove models, and the blobs that no other model uses."""
-    from builder.manage import remove_model
-    from modelfile.errors import MfcError
+    import builder
 
-    store = open_store(store_root)
-    removed: list[dict[str, object]] = []
+    removed = []
     for name in names:
-        try:
-            shown, blobs = remove_model(store, name)
-        except MfcError as error:
-            fail(str(error), as_json=as_json)
-        removed.append({"name": shown, "blobs": [path.name for path in blobs]})
+        removed.append(builder.remove_model(name, store=store_root))
         if not as_json:
-            click.echo(f"deleted '{shown}'")
+            click.echo(f"deleted '{removed[-1].name}'")
     if as_json:
-        echo_json({"ok": True, "removed": removed})
+        echo_json({"ok": True, "removed": [r.to_dict() for r in removed]})
 
 
 @click.command("prune")
@@ -61,15 +51,11 @@ def prune_command(now: bool, store_root: str | None, as_json: bool) -> None:
     Like Ollama, it leaves alone what changed in the last hour (another program may be
     writing it) unless --now is given.
     """
+    import builder
     from builder.humanize import human_bytes
-    from builder.store import PRUNE_GRACE
 
-    store = open_store(store_root)
-    with store.locked():
-        sizes = {p: p.stat().st_size for p in store.blobs.iterdir()} if store.blobs.is_dir() else {}
-        removed = store.prune(grace=0 if now else PRUNE_GRACE)
-    freed = sum(sizes.get(path, 0) for path in removed)
+    pruned = builder.prune(store_root, grace=0) if now else builder.prune(store_root)
     if as_json:
-        echo_json({"ok": True, "removed": [path.name for path in removed], "freed": freed})
+        echo_json({"ok": True, **pruned.to_dict()})
     else:
-        click.echo(f"removed {len(removed)} file(s), {human_bytes(freed)} freed")
+        click.echo(f"removed {len(pruned.removed)} file(s), {human_bytes(pruned.freed)} freed")

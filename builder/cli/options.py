@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-
-#: Folder names never searched for Modelfiles.
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-    ".tox",
-    ".mypy_cache",
-    ".ruff_cache",
-}
+JSON_OUTPUT = "mfc.json"  # ctx.meta key: the command prints JSON, so its errors are JSON too
 
 
-def is_modelfile_name(name: str) -> bool:
-    """``Modelfile``, ``*.Modelfile``, ``Modelfile.*`` (any case)."""
-    lower = name.lower()
-    return lower == "modelfile" or lower.endswith(".modelfile") or lower.startswith("modelfile.")
+def remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """Note ``--json`` where the group's error handler finds it."""
+    if value:
+        ctx.meta[JSON_OUTPUT] = True
+    return value
 
 
-def discover(paths: tuple[str, ...]) -> Iterator[str]:
-    """Files named on the command line, and Modelfiles found in folders, sorted, once each."""
-    seen: set[str] = set()
-    for given in paths or (".",):
-        if given == "-" or not os.path.isdir(given):
-            if given not in seen:
-                seen.add(given)
-                yield given
-            continue
-        found: list[str] = []
-        for root, dirs, files in os.walk(given):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            found += [os.path.normpath(os.path.join(root, f)) for f in files if is_modelfile_name(f)]
-        for path in sorted(found):
-            if path not in seen:
-                seen.add(path)
-                yield path
+json_option = click.option(
+    "--json", "as_json", is_flag=True, callback=remember_json, help="Print machine-readable JSON."
+)
 
 
 def read_input(path: str) -> bytes:
@@ -94,9 +65,24 @@ store_option = click.option(
 
 def open_store(root: str | None) -> Any:
     """The store ``--store`` names (or the default one)."""
-    from builder.store import Store, default_root
+    import builder
 
-    return Store(default_root(root))
+    return builder.Store(builder.default_root(root))
+
+
+def report_error(error: Any, *, as_json: bool = False) -> None:
+    """An ``MfcError`` as the user sees it: its rendering on standard error, or
+    ``{"ok": false, "error": {...}}`` on standard output with ``--json``."""
+    if as_json:
+        echo_json({"ok": False, "error": error.to_dict()})
+        return
+    text = error.render()
+    click.echo(text if _located(error) else f"error: {text}", err=True)
+
+
+def _located(error: Any) -> bool:
+    """Errors that start with their own location (``file:line:col: CODE …``)."""
+    return getattr(error, "line", None) is not None and getattr(error, "column", None) is not None
 
 
 def fail(message: str, *, as_json: bool = False, code: int = 1, **fields: Any) -> NoReturn:

@@ -1,12 +1,13 @@
+"""``mfc parse``: ``modelfile.parse``, printed as the commands Ollama reads."""
+
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from builder.cli.options import display_name, echo_json, json_option, read_argument
-from modelfile import ModelfileError, parse
+from modelfile import parse
 
 
 @click.command("parse")
@@ -17,15 +18,7 @@ def parse_command(file: str, as_json: bool) -> None:
 
     Exit 0 when Ollama would accept the file, 1 when it would not.
     """
-    data = read_argument(file, "FILE")
-    try:
-        modelfile = parse(data, path=display_name(file))
-    except ModelfileError as error:
-        if as_json:
-            echo_json({"ok": False, "error": error.to_dict()})
-        else:
-            click.echo(error.render(), err=True)
-        sys.exit(1)
+    modelfile = parse(read_argument(file, "FILE"), path=display_name(file))  # a ModelfileError exits 1
     commands = [{"name": name, "args": args} for name, args in modelfile.ollama_commands()]
     if as_json:
         echo_json({"ok": True, "commands": commands})

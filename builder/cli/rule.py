@@ -1,3 +1,5 @@
+"""``mfc rule``: the lint rules of ``modelfile.linter`` and their documentation."""
+
 from __future__ import annotations
 
 import click

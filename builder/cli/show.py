@@ -1,12 +1,10 @@
-"""``mfc show``: a stored model's parts, or a Modelfile that rebuilds it."""
+"""``mfc show``: ``builder.show_text`` (one part, or the summary) and ``builder.show_json``."""
 
 from __future__ import annotations
 
 import click
 
-from builder.cli.options import echo_json, fail, json_option, open_store, store_option
-
-PARTS = ("modelfile", "template", "system", "parameters", "license")
+from builder.cli.options import echo_json, json_option, store_option
 
 
 @click.command("show")
@@ -25,34 +23,11 @@ def show_command(name: str, part: str | None, store_root: str | None, as_json: b
     (it says so in its header, after checking with a dry-run build).  --json prints the
     fields of Ollama's /api/show response.
     """
-    from builder import show
-    from builder.create import build
-    from modelfile.errors import MfcError
-    from modelfile.parser import parse
+    import builder
 
-    store = open_store(store_root)
-    try:
-        view = show.load(store, name)
-
-        def verify(text: str) -> str:
-            return build(parse(text), view.name, store=store, dry_run=True).digest
-
-        if as_json:
-            echo_json(show.show_json(store, view, show.modelfile_text(view, store, verify)))
-            return
-        if part == "modelfile":
-            click.echo(show.modelfile_text(view, store, verify), nl=False)
-        elif part == "template":
-            click.echo(view.template or "")
-        elif part == "system":
-            click.echo(view.system or "")
-        elif part == "parameters":
-            click.echo(show.parameters_text(view.parameters))
-        elif part == "license":
-            click.echo("\n".join(view.licenses))
-        else:
-            click.echo(show.summary(store, view), nl=False)
-    except MfcError as error:
-        fail(str(error), as_json=as_json)
-    except OSError as error:
-        fail(f"{error.filename or name}: {error.strerror or error}", as_json=as_json)
+    if as_json:
+        echo_json(builder.show_json(name, store=store_root))
+        return
+    text = builder.show_text(name, part or "summary", store=store_root)
+    # the summary and the Modelfile end with their own line end; the parts are printed on a line
+    click.echo(text, nl=part not in (None, "modelfile"))

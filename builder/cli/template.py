@@ -1,75 +1,20 @@
-"""``mfc template``: translate, render and check Go chat templates."""
+"""``mfc template``: translate, render and check Go chat templates (``modelfile.template``:
+``load``, then the ``TemplateSource``'s ``translate``, ``render`` and ``check``)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from typing import Any
 
 import click
 
 from builder.cli.options import display_name, echo_json, json_option, read_argument
-from modelfile import ModelfileError, parse
-from modelfile.decoding import decode
-from modelfile.errors import TemplateError
-from modelfile.ir import Template
-from modelfile.template import render, translate, translate_template
-from modelfile.template.locate import value_position
+from modelfile import template
 
 
-@dataclass
-class Loaded:
-    """A template read from a file: the Go text, and where it lives for error messages."""
-
-    text: str
-    name: str
-    position: Any  # (line, column) -> (line, column) in the file
-
-
-def load(path: str) -> Loaded:
-    """A template file, or the last TEMPLATE of a Modelfile."""
-    data = read_argument(path, "FILE")
-    name = display_name(path)
-    try:
-        modelfile = parse(data, path=name)
-    except ModelfileError:
-        modelfile = None
-    if modelfile is not None and not modelfile.of_type(Template):
-        raise click.UsageError(f"{name} is a Modelfile without a TEMPLATE")
-    if modelfile is not None and modelfile.source is not None:
-        templates = modelfile.of_type(Template)
-        command, source = templates[-1], modelfile.source
-
-        def where(line: int, column: int) -> tuple[int, int]:
-            at = value_position(source, command, line, column)
-            return at.line, at.column
-
-        return Loaded(command.value.text, name, where)
-    return Loaded(decode(data), name, lambda line, column: (line, column))
-
-
-def fail(loaded: Loaded, error: TemplateError, as_json: bool) -> None:
-    line, column = loaded.position(error.line, error.column)
-    if as_json:
-        echo_json(
-            {
-                "ok": False,
-                "error": {
-                    "path": loaded.name,
-                    "line": line,
-                    "column": column,
-                    "code": error.code,
-                    "message": error.message,
-                    "hint": error.hint,
-                },
-            }
-        )
-    else:
-        click.echo(f"{loaded.name}:{line}:{column}: {error.code} {error.message}", err=True)
-        if error.hint:
-            click.echo(f"  = help: {error.hint}", err=True)
-    sys.exit(1)
+def _load(path: str) -> template.TemplateSource:
+    """The template in FILE (a template file, or a Modelfile's last TEMPLATE)."""
+    return template.load(read_argument(path, "FILE"), display_name(path))
 
 
 @click.group("template")
@@ -86,16 +31,11 @@ def template_group() -> None:
 @json_option
 def translate_command(file: str, as_json: bool) -> None:
     """Print the Jinja2 equivalent of the Go template in FILE."""
-    loaded = load(file)
-    try:
-        jinja = translate(loaded.text)
-    except TemplateError as error:
-        fail(loaded, error, as_json)
-        return
+    translation = _load(file).translate()
     if as_json:
-        echo_json({"ok": True, "jinja": jinja, "variables": list(translate_template(loaded.text).variables)})
+        echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
     else:
-        click.echo(jinja)
+        click.echo(translation.jinja)
 
 
 @template_group.command("render")
@@ -110,67 +50,18 @@ def translate_command(file: str, as_json: bool) -> None:
 @json_option
 def render_command(file: str, values_path: str, as_json: bool) -> None:
     """Print the prompt Ollama builds from the template in FILE and the values given, exactly."""
-    loaded = load(file)
+    source = _load(file)
     try:
         values = json.loads(read_argument(values_path, "--values"))
     except ValueError as error:
         raise click.BadParameter(f"{values_path}: not readable JSON: {error}", param_hint="--values") from None
     if not isinstance(values, dict):
         raise click.BadParameter(f"{values_path}: expected a JSON object", param_hint="--values")
-    try:
-        prompt = render(loaded.text, values)
-    except TemplateError as error:
-        fail(loaded, error, as_json)
-        return
+    prompt = source.render(values)
     if as_json:
         echo_json({"ok": True, "prompt": prompt})
     else:
         click.echo(prompt, nl=False)
-
-
-CONVERSATIONS: dict[str, dict[str, Any]] = {
-    "user": {"messages": [{"role": "user", "content": "Hello!"}]},
-    "system and turns": {
-        "messages": [
-            {"role": "system", "content": "You are terse."},
-            {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "Hello."},
-            {"role": "user", "content": "How are you?"},
-        ]
-    },
-    "tools": {
-        "messages": [
-            {"role": "user", "content": "Weather in Paris?"},
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [{"function": {"index": 0, "name": "get_weather", "arguments": {"city": "Paris"}}}],
-            },
-            {"role": "tool", "content": "18 C", "tool_name": "get_weather"},
-        ],
-        "tools": [
-            {
-                "type": "function",
-                "function": {
-                    "name": "get_weather",
-                    "description": "Current weather",
-                    "parameters": {
-                        "type": "object",
-                        "required": ["city"],
-                        "properties": {"city": {"type": "string", "description": "City"}},
-                    },
-                },
-            }
-        ],
-    },
-    "prefill": {"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi"}]},
-    "thinking": {
-        "messages": [{"role": "user", "content": "2+2?"}],
-        "think": True,
-        "think_level": "medium",
-        "is_think_set": True,
-    },
-}
 
 
 @template_group.command("check")
@@ -181,27 +72,14 @@ def check_command(file: str, as_json: bool) -> None:
 
     Exit 1, with line and column, when any step fails.
     """
-    loaded = load(file)
-    try:
-        translation = translate_template(loaded.text)
-    except TemplateError as error:
-        fail(loaded, error, as_json)
-        return
-    results = []
-    for name, values in CONVERSATIONS.items():
-        try:
-            prompt = render(loaded.text, values)
-            results.append({"conversation": name, "ok": True, "characters": len(prompt)})
-        except TemplateError as error:
-            results.append({"conversation": name, "ok": False, "error": error.message})
-    failed = [r for r in results if not r["ok"]]
-    path = "messages" if translation.uses_messages else "legacy (.System/.Prompt/.Response)"
+    source = _load(file)
+    result = source.check()
     if as_json:
-        echo_json({"ok": not failed, "path": path, "variables": list(translation.variables), "renders": results})
+        echo_json(result.to_dict())
     else:
-        click.echo(f"{loaded.name}: parses; renders through the {path} path")
-        for r in results:
-            status = f"ok ({r['characters']} characters)" if r["ok"] else f"FAILED: {r['error']}"
-            click.echo(f"  {r['conversation']:<18} {status}")
-    if failed:
+        click.echo(f"{source.name}: parses; renders through the {result.path} path")
+        for r in result.renders:
+            status = f"ok ({r.characters} characters)" if r.ok else f"FAILED: {r.error}"
+            click.echo(f"  {r.conversation:<18} {status}")
+    if not result.ok:
         sys.exit(1)

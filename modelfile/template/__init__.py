@@ -8,26 +8,59 @@
 Flow: Go text -> ``parser`` (grammar/gotemplate.lark) -> AST (``nodes``) -> Ollama's
 ``Vars``/cut (``ollama``) -> Jinja source (``jinja``, ``translate``) -> sandboxed
 environment (``environment``) with Go-typed data (``values``) and runtime functions
-(``runtime``, ``goprint``) -> Ollama's ``Execute`` paths (``prompt``).
+(``runtime``, ``modelfile.go.fmt``) -> Ollama's ``Execute`` paths (``prompt``).
+``check`` renders standard conversations (``conversations``); ``load`` reads a template
+from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelfile.errors import TemplateError, TemplateExecutionError, UnsupportedTemplateError
-from modelfile.template.named import NamedTemplate
-from modelfile.template.named import match as _match
-from modelfile.template.prompt import execute
+from modelfile.errors import NoTemplateError, TemplateError, TemplateExecutionError, UnsupportedTemplateError
+
+# Imported now, not lazily: loading the submodule ``translate`` later would rebind the
+# package's name ``translate`` from the function below to the submodule.
 from modelfile.template.translate import Translation, translate_template
 
+if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
+    from modelfile.template.conversations import CONVERSATIONS, CheckResult, Rendered, check
+    from modelfile.template.loading import TemplateSource, load, load_file
+    from modelfile.template.named import NamedTemplate
+
+# Loaded when first used: importing any ``modelfile.template.*`` module runs this file,
+# and ``mfc lint`` and ``mfc build`` (which parse and translate templates) must not pay
+# for Jinja2 and the renderer, which only rendering needs.
+_EXPORTS = {
+    **dict.fromkeys(("CONVERSATIONS", "CheckResult", "Rendered", "check"), "modelfile.template.conversations"),
+    **dict.fromkeys(("TemplateSource", "load", "load_file"), "modelfile.template.loading"),
+    "NamedTemplate": "modelfile.template.named",
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'modelfile.template' has no attribute {name!r}")
+
+
 __all__ = [
+    "CONVERSATIONS",
+    "CheckResult",
     "NamedTemplate",
+    "NoTemplateError",
+    "Rendered",
     "TemplateError",
     "TemplateExecutionError",
+    "TemplateSource",
     "Translation",
     "UnsupportedTemplateError",
+    "check",
+    "load",
+    "load_file",
     "match_jinja",
     "match_named",
     "render",
@@ -45,16 +78,22 @@ def render(go_template: str, values: Mapping[str, Any]) -> str:
     """The prompt Ollama's ``Template.Execute`` writes for ``values`` (Ollama's API JSON
     names: ``messages``, ``tools``, ``prompt``, ``suffix``, ``think``, ``think_level``,
     ``is_think_set``), rendered through the translated Jinja2 in a sandbox."""
+    from modelfile.template.prompt import execute
+
     return execute(translate_template(go_template), values)
 
 
 def match_jinja(chat_template: str) -> str | None:
     """The name of Ollama's built-in template that a Hugging Face/GGUF Jinja
     ``chat_template`` corresponds to, as Ollama's ``Named()`` decides, or ``None``."""
-    found = _match(chat_template)
+    from modelfile.template.named import match
+
+    found = match(chat_template)
     return found.name if found else None
 
 
 def match_named(chat_template: str) -> NamedTemplate | None:
     """Like ``match_jinja``, with the built-in template's Go text and stop sequences."""
-    return _match(chat_template)
+    from modelfile.template.named import match
+
+    return match(chat_template)

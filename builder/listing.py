@@ -1,0 +1,65 @@
+"""The models in a store, as ``ollama list`` and Ollama's ``/api/tags`` list them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from builder.errors import StoreError
+from builder.manifest import Config
+from builder.show import details_of
+from builder.store import StoreLike, as_store
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """One stored model: its name, ID (the manifest's sha256), total size, when its
+    manifest was written (seconds since the epoch), and Ollama's ``details``."""
+
+    name: str
+    digest: str
+    size: int
+    modified: float
+    details: dict[str, Any]
+
+    def to_dict(self) -> dict[str, object]:
+        """The model as a row of Ollama's ``/api/tags`` response."""
+        return {
+            "name": self.name,
+            "model": self.name,
+            "modified_at": datetime.fromtimestamp(self.modified, UTC).isoformat(),
+            "size": self.size,
+            "digest": self.digest,
+            "details": self.details,
+        }
+
+
+def list_models(store: StoreLike = None) -> list[ModelSummary]:
+    """Every model in the store, the most recently written first.  A model whose config
+    blob is missing or damaged is listed anyway, with empty details, as Ollama does.
+
+    >>> import builder, json, struct, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> arch = b"general.architecture"
+    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
+    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
+    >>> result = builder.build(folder / "Modelfile", "me/tiny:v1", store=folder / "store")
+    >>> [(m.name, m.digest == result.digest) for m in builder.list_models(folder / "store")]
+    [('me/tiny:v1', True)]
+    >>> row = builder.list_models(folder / "store")[0].to_dict()
+    >>> sorted(row), row["details"]["family"]
+    (['details', 'digest', 'model', 'modified_at', 'name', 'size'], 'llama')
+    """
+    the_store = as_store(store)
+    found = []
+    for model in sorted(the_store.models(), key=lambda m: m.modified, reverse=True):
+        try:
+            config = Config.decode(the_store.read_blob(model.manifest.config.digest))
+        except StoreError:  # a missing or damaged config: list the model anyway, as Ollama does
+            config = Config(model_format="")
+        details = details_of(model, config)
+        found.append(ModelSummary(model.name.display(), model.digest, model.manifest.size, model.modified, details))
+    return found
