@@ -185,7 +185,9 @@ def test_every_export_resolves_and_is_declared_for_type_checkers(package: str) -
     declared: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
-            declared |= {alias.asname or alias.name for n in node.body if isinstance(n, ast.ImportFrom) for alias in n.names}
+            declared |= {
+                alias.asname or alias.name for n in node.body if isinstance(n, ast.ImportFrom) for alias in n.names
+            }
     exports = module._EXPORTS
     assert set(exports) | ({"format"} if package == "modelfile" else set()) == set(module.__all__)
     assert set(module.__all__) <= declared
