@@ -43,7 +43,7 @@ API = {
         "show_text",
         "verify",
     ],
-    template: ["check", "load", "load_file"],
+    template: ["chat_prompt", "check", "load", "load_file", "parse_request", "request_prompt"],
 }
 
 
