@@ -22,8 +22,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from modelfile.errors import TemplateExecutionError
 from modelfile.template import render
-from modelfile.template.chat_prompt import chat_prompt
-from modelfile.template.chat_prompt import tag_images as tag_images
+from modelfile.template.truncation import chat_prompt
+from modelfile.template.truncation import tag_images as tag_images
 
 Message = dict[str, Any]
 DEFAULT_TEMPLATE = "{{ .Prompt }}"

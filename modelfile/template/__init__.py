@@ -34,11 +34,11 @@ from modelfile.errors import (
 from modelfile.template.translate import Translation, translate_template
 
 if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
-    from modelfile.template.chat_prompt import chat_prompt, tag_images
     from modelfile.template.conversations import CONVERSATIONS, CheckResult, Rendered, check
     from modelfile.template.loading import TemplateSource, load, load_file
     from modelfile.template.named import NamedTemplate
     from modelfile.template.request import ChatFormat, Request, parse_request, request_prompt
+    from modelfile.template.truncation import chat_prompt, tag_images
 
 # Loaded when first used: importing any ``modelfile.template.*`` module runs this file,
 # and ``mfc lint`` and ``mfc build`` (which parse and translate templates) must not pay
@@ -47,7 +47,7 @@ _EXPORTS = {
     **dict.fromkeys(("CONVERSATIONS", "CheckResult", "Rendered", "check"), "modelfile.template.conversations"),
     **dict.fromkeys(("TemplateSource", "load", "load_file"), "modelfile.template.loading"),
     "NamedTemplate": "modelfile.template.named",
-    **dict.fromkeys(("chat_prompt", "tag_images"), "modelfile.template.chat_prompt"),
+    **dict.fromkeys(("chat_prompt", "tag_images"), "modelfile.template.truncation"),
     **dict.fromkeys(("ChatFormat", "Request", "parse_request", "request_prompt"), "modelfile.template.request"),
 }
 

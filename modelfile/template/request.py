@@ -31,9 +31,9 @@ from typing import Any, Protocol
 
 from modelfile.errors import RequestError, UnsupportedRequestError
 from modelfile.go.fmt import go_quote
-from modelfile.template.chat_prompt import chat_prompt
 from modelfile.template.prompt import execute
 from modelfile.template.translate import translate_template
+from modelfile.template.truncation import chat_prompt
 
 DEFAULT_TEMPLATE = "{{ .Prompt }}"  # Ollama's template for a model without one
 THINK_LEVELS = ("high", "medium", "low", "max")
