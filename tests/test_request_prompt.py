@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from vectors import find, load_json
 
+from builder.cli.main import cli
 from modelfile.errors import RequestError, UnsupportedRequestError
 from modelfile.template import request_prompt
 
@@ -115,6 +118,37 @@ def test_api_requests_render_like_ollama(vector: dict[str, Any], model: dict[str
     assert prompt.endswith(text) if what == "suffix" else prompt == text
 
 
+def rendered_cases() -> list[Any]:
+    """The api cases that check a prompt (the others are listed as skipped above)."""
+    cases = [case for case in api_cases() if not case.marks]
+    reason = "no api vectors with a prompt found (set MFC_VECTORS)"
+    return cases or [pytest.param(None, None, marks=pytest.mark.skip(reason=reason), id="api")]
+
+
+@pytest.mark.parametrize(("vector", "model"), rendered_cases())
+def test_api_requests_through_mfc_template_render(
+    vector: dict[str, Any], model: dict[str, Any], tmp_path: Path
+) -> None:
+    """The same requests, as a user gives them to ``mfc template render``: the model is
+    a Modelfile with the fixture's TEMPLATE and SYSTEM."""
+    lines = ["FROM x", f'TEMPLATE """{model.get("template", "{{ .Prompt }}")}"""']
+    if model.get("system"):
+        lines.append(f'SYSTEM """{model["system"]}"""')
+    (tmp_path / "Modelfile").write_text("\n".join(lines) + "\n")
+    (tmp_path / "body.json").write_text(json.dumps(vector["request"]["body"]))
+    kind = "chat" if vector["request"]["path"] == "/api/chat" else "generate"
+    args = ["template", "render", str(tmp_path / "Modelfile"), "--values", str(tmp_path / "body.json")]
+    result = CliRunner().invoke(cli, [*args, "--api", kind, "--store", str(tmp_path / "store")])
+    what, text = expectation(vector) or ("", "")
+    if what == "refused":
+        assert result.exit_code == 1
+        assert text.split(" does not support ")[1] in result.stderr
+    elif what == "suffix":
+        assert result.exit_code == 0 and result.stdout.endswith(text)
+    else:
+        assert (result.exit_code, result.stdout) == (0, text)
+
+
 # ---- ../shared/vectors/templates/cases.json --------------------------------------------------
 
 REQUEST_SHAPED = {"TestChatDebugRenderOnly", "TestGenerateDebugRenderOnly", "TestChatPrompt"}
@@ -206,3 +240,14 @@ def test_thinking_models_think_unless_told_not_to() -> None:
     template = "{{ range .Messages }}{{ .Thinking }}{{ .Content }}{{ end }}{{ if .Think }}<think>{{ end }}"
     assert request_prompt({"prompt": "x"}, template=template) == "x<think>"
     assert request_prompt({"prompt": "x", "think": False}, template=template) == "x"
+
+
+def test_capabilities_the_template_lacks_are_refused_as_ollama_refuses_them() -> None:
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    with pytest.raises(UnsupportedRequestError, match="m does not support tools"):
+        request_prompt({"messages": [{"role": "user", "content": "x"}], "tools": tools}, model="m")
+    with pytest.raises(UnsupportedRequestError, match="m does not support insert"):
+        request_prompt({"prompt": "def f(", "suffix": "return 1"}, model="m")
+    with pytest.raises(UnsupportedRequestError, match='"m" does not support thinking'):
+        request_prompt({"prompt": "x", "think": "high"}, model="m")
+    assert request_prompt({"prompt": "x", "think": False}, model="m") == "x"

@@ -282,6 +282,8 @@ def request_prompt(
     if capabilities is None:
         capabilities = template_capabilities(template)
     think = _think(request, capabilities, model)
+    if request.kind == "chat" and request.tools and "tools" not in capabilities:
+        raise UnsupportedRequestError(f"{model} does not support tools")
     if request.kind == "chat":
         return _chat(request, template, system, messages, think, count, num_ctx, image_tokens, filter_think)
     if not request.prompt:
