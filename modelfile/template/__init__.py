@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see
     from modelfile.template.conversations import CONVERSATIONS, CheckResult, Rendered, check
     from modelfile.template.loading import TemplateSource, load, load_file
     from modelfile.template.named import NamedTemplate
-    from modelfile.template.request import ChatFormat, Request, parse_request, request_prompt
+    from modelfile.template.request import ChatFormat, request_prompt
+    from modelfile.template.request_body import Request, parse_request
     from modelfile.template.truncation import chat_prompt, tag_images
 
 # Loaded when first used: importing any ``modelfile.template.*`` module runs this file,
@@ -48,7 +49,8 @@ _EXPORTS = {
     **dict.fromkeys(("TemplateSource", "load", "load_file"), "modelfile.template.loading"),
     "NamedTemplate": "modelfile.template.named",
     **dict.fromkeys(("chat_prompt", "tag_images"), "modelfile.template.truncation"),
-    **dict.fromkeys(("ChatFormat", "Request", "parse_request", "request_prompt"), "modelfile.template.request"),
+    **dict.fromkeys(("ChatFormat", "request_prompt"), "modelfile.template.request"),
+    **dict.fromkeys(("Request", "parse_request"), "modelfile.template.request_body"),
 }
 
 
