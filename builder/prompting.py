@@ -21,7 +21,7 @@ from typing import Any
 from builder.errors import ModelNameError, ModelNotFound, StoreError
 from builder.manifest import MODEL
 from builder.prompts import JinjaChatTemplate
-from builder.show import load
+from builder.show import capabilities, load
 from builder.store import Store, StoreLike, as_store
 from modelfile.errors import ModelfileError, TemplateError
 from modelfile.gguf_metadata import GGUFError, read_metadata
@@ -121,7 +121,7 @@ def load_prompting(target: str | os.PathLike[str], *, store: StoreLike = None, d
 
 
 def from_store(store: Store, name: str) -> Prompting:
-    """A stored model's TEMPLATE, SYSTEM and MESSAGEs."""
+    """A stored model's TEMPLATE, SYSTEM and MESSAGEs; refusals name it as ``name`` says it."""
     view = load(store, name)
     family = view.config.model_family
     filter_think = family in THINK_FILTERED_FAMILIES or view.model.name.model == "deepseek-r1"
@@ -130,14 +130,15 @@ def from_store(store: Store, name: str) -> Prompting:
     else:
         models = view.model.manifest.layers_of(MODEL)
         template = from_gguf(store.blob_path(models[-1].digest), view.name) if models else Prompting(view.name)
+    found = capabilities(store, view)
     return Prompting(
-        view.name,
+        name,
         template.template,
         view.system,
         tuple(view.messages),
         description=template.description,
         filter_think=filter_think,
-        capabilities=template.capabilities,
+        capabilities=template.capabilities if "completion" in found else frozenset(found),  # an embedding model
     )
 
 

@@ -154,3 +154,11 @@ def test_render_without_any_template_is_ollamas_default(tmp_path: Path) -> None:
     write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama"})
     (tmp_path / "Modelfile").write_text("FROM ./m.gguf\nSYSTEM ignored by {{ .Prompt }}\n")
     assert render(tmp_path, str(tmp_path / "Modelfile"), {"prompt": "hi"})[:2] == (0, "hi")
+
+
+def test_render_refuses_an_embedding_model_as_ollama_does(tmp_path: Path) -> None:
+    write_gguf(tmp_path / "e.gguf", {"general.architecture": "bert", "bert.pooling_type": 1})
+    (tmp_path / "Modelfile").write_text("FROM ./e.gguf\n")
+    builder.build(tmp_path / "Modelfile", "bert", store=tmp_path / "store")
+    code, _, err = render(tmp_path, "bert", {"prompt": "hi"}, "--store", str(tmp_path / "store"))
+    assert (code, err) == (1, 'error: "bert" does not support generate\n')

@@ -85,6 +85,8 @@ def request_prompt(
     request = parse_request(body, kind)
     if capabilities is None:
         capabilities = template_capabilities(template)
+    if "completion" not in capabilities:  # an embedding model
+        raise UnsupportedRequestError(f"{go_quote(model)} does not support {request.kind}")
     think = _think(request, capabilities, model)
     if request.kind == "chat" and request.tools and "tools" not in capabilities:
         raise UnsupportedRequestError(f"{model} does not support tools")
