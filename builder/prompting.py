@@ -20,7 +20,7 @@ from typing import Any
 
 from builder.errors import ModelNameError, ModelNotFound, StoreError
 from builder.manifest import MODEL
-from builder.prompts import JinjaChatTemplate
+from builder.prompts import DEFAULT_TEMPLATE, JinjaChatTemplate
 from builder.show import capabilities, load
 from builder.store import Store, StoreLike, as_store
 from modelfile.errors import ModelfileError, TemplateError
@@ -31,7 +31,6 @@ from modelfile.parser import parse
 from modelfile.template import ChatFormat, TemplateSource, match_named, request_prompt
 from modelfile.template.loading import load as load_template
 
-DEFAULT_TEMPLATE = "{{ .Prompt }}"
 THINK_FILTERED_FAMILIES = ("qwen3",)  # Ollama strips <think> from their earlier turns (and deepseek-r1's)
 
 
