@@ -75,6 +75,9 @@ _EXPORTS = {
     "CapabilityError": "builder.errors",
     "ChatSession": "builder.session",
     "parse_options": "builder.run_options",
+    "Prompting": "builder.prompting",
+    "load_prompting": "builder.prompting",
+    "render_request": "builder.prompting",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -117,6 +120,9 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.manage import remove_model as remove_model
     from builder.names import ModelName as ModelName
     from builder.names import parse_name as parse_name
+    from builder.prompting import Prompting as Prompting
+    from builder.prompting import load_prompting as load_prompting
+    from builder.prompting import render_request as render_request
     from builder.quantizer import QuantizeOptions as QuantizeOptions
     from builder.quantizer import QuantizeResult as QuantizeResult
     from builder.quantizer import quantization_types as quantization_types

@@ -12,7 +12,7 @@ images ``[img-N]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +22,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from modelfile.errors import TemplateExecutionError
 from modelfile.template import render
+from modelfile.template.truncation import chat_prompt
+from modelfile.template.truncation import tag_images as tag_images
 
 Message = dict[str, Any]
 DEFAULT_TEMPLATE = "{{ .Prompt }}"
@@ -99,38 +101,13 @@ def fit(
     truncate: bool = True,
     image_tokens: int = 0,
 ) -> str:
-    """Ollama's ``chatPrompt``: the prompt for the longest tail of ``messages`` that fits
-    ``num_ctx`` tokens (``image_tokens`` per image: a model with a projector), with the
-    system messages of the dropped part moved to the front, the last message always
-    kept, and images tagged ``[img-N]`` in the kept messages."""
-    start, kept_system = 0, []
-    if truncate:
-        for index in range(len(messages)):
-            kept_system = [m for m in messages[:index] if m.get("role") == "system"]
-            tail = messages[index:]
-            needed = count(prompt_format.render([*kept_system, *tail], tools))
-            needed += image_tokens * sum(len(m.get("images") or []) for m in tail)
-            if needed <= num_ctx or index == len(messages) - 1:
-                start = index
-                break
-    return prompt_format.render([*kept_system, *tag_images(messages[start:])], tools)
+    """Ollama's ``chatPrompt`` (``modelfile.template.chat_prompt``) through ``prompt_format``:
+    the prompt for the longest tail of ``messages`` that fits ``num_ctx`` tokens
+    (``image_tokens`` per image: a model with a projector), with the system messages of
+    the dropped part moved to the front, the last message always kept, and images
+    tagged ``[img-N]`` in the kept messages."""
 
+    def render(kept: list[Mapping[str, Any]]) -> str:
+        return prompt_format.render([dict(m) for m in kept], tools)
 
-def tag_images(messages: Sequence[Message]) -> list[Message]:
-    """Number the images of ``messages`` from 0: each one replaces the next ``[img]`` of
-    its message's text, or is prefixed as ``[img-N]`` when none is left."""
-    tagged, number = [], 0
-    for original in messages:
-        message = dict(original)
-        content, prefix = str(message.get("content") or ""), ""
-        for _ in message.get("images") or []:
-            tag = f"[img-{number}]"
-            if "[img]" in content:
-                content = content.replace("[img]", tag, 1)
-            else:
-                prefix += tag
-            number += 1
-        if message.get("images"):
-            message["content"] = prefix + content
-        tagged.append(message)
-    return tagged
+    return chat_prompt(messages, render, count, num_ctx, truncate=truncate, image_tokens=image_tokens)

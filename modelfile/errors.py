@@ -174,3 +174,19 @@ class EncodingError(MfcError):
     not valid in the encoding Ollama reads it in (lint reports the same as MF507)."""
 
     code = "MF507"
+
+
+class RequestError(MfcError):
+    """An ``/api/generate`` or ``/api/chat`` request body that is not well formed: an
+    unknown key (with the nearest known one), a value of the wrong type (naming its
+    key), or a combination Ollama refuses (``raw`` with ``template``)."""
+
+    code = "invalid-request"
+    exit_code = 2
+
+
+class UnsupportedRequestError(MfcError):
+    """A well-formed request the model cannot serve, refused as Ollama refuses it
+    (``"NAME" does not support thinking``, ``… does not support insert``)."""
+
+    code = "unsupported-request"

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from ggufs import write_gguf
 
+import builder
 from builder.cli.main import cli
 from modelfile.template.named import index
 
 CHATML = next(t for t in index() if t.name == "chatml").template
+JINJA_CHATML = next(t for t in index() if t.name == "chatml").fingerprint  # a chat template Named() knows
 
 
 def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -56,3 +59,106 @@ def test_bad_values_and_modelfiles_without_template_are_usage_errors(tmp_path: P
     (tmp_path / "bad.json").write_text("[1, 2")
     assert invoke("template", "check", str(tmp_path / "Modelfile"))[0] == 2
     assert invoke("template", "render", "-", "--values", str(tmp_path / "bad.json"), stdin="x")[0] == 2
+
+
+# ---- render: the prompt of a request body (issue 10, defect 1) -------------------------------
+
+CHATML_PROMPT = (
+    "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nWhy is the sky blue?<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
+
+
+def render(tmp_path: Path, target: str, body: object, *options: str) -> tuple[int, str, str]:
+    (tmp_path / "body.json").write_text(json.dumps(body))
+    return invoke("template", "render", target, "--values", str(tmp_path / "body.json"), *options)
+
+
+def test_render_builds_the_generate_prompt_from_prompt_and_system(tmp_path: Path) -> None:
+    """It printed only ``<|im_start|>assistant``: prompt and system were ignored."""
+    (tmp_path / "t.gotmpl").write_text(CHATML)
+    body = {"prompt": "Why is the sky blue?", "system": "You are terse."}
+    assert render(tmp_path, str(tmp_path / "t.gotmpl"), body) == (0, CHATML_PROMPT, "")
+
+
+def test_render_gives_a_prompt_template_its_prompt(tmp_path: Path) -> None:
+    (tmp_path / "t.gotmpl").write_text("Q: {{ .Prompt }}")
+    assert render(tmp_path, str(tmp_path / "t.gotmpl"), {"prompt": "hi"})[:2] == (0, "Q: hi")
+    messages = {"messages": [{"role": "user", "content": "hi"}]}
+    assert render(tmp_path, str(tmp_path / "t.gotmpl"), messages)[:2] == (0, "Q: hi")
+
+
+def test_render_applies_the_modelfiles_system_and_messages(tmp_path: Path) -> None:
+    """As ``mfc run`` (and Ollama) do: SYSTEM first, then the MESSAGEs, then the request."""
+    (tmp_path / "Modelfile").write_text(
+        f'FROM x\nSYSTEM You are terse.\nMESSAGE user Hi\nMESSAGE assistant Hello.\nTEMPLATE """{CHATML}"""\n'
+    )
+    code, out, _ = render(tmp_path, str(tmp_path / "Modelfile"), {"prompt": "Why is the sky blue?"})
+    assert code == 0
+    assert out == CHATML_PROMPT.replace(
+        "<|im_start|>user\nWhy",
+        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n<|im_start|>user\nWhy",
+    )
+    chat = {"messages": [{"role": "system", "content": "Be loud."}, {"role": "user", "content": "Why?"}]}
+    code, out, _ = render(tmp_path, str(tmp_path / "Modelfile"), chat)
+    assert code == 0 and out.startswith("<|im_start|>user\nHi<|im_end|>") and "Be loud." in out
+    assert "You are terse." not in out  # the request's own system message replaces SYSTEM
+
+
+def test_render_rejects_unknown_keys_with_a_did_you_mean(tmp_path: Path) -> None:
+    """``"Messages"`` and ``"Prompt"`` were ignored silently."""
+    (tmp_path / "t.gotmpl").write_text(CHATML)
+    code, _, err = render(tmp_path, str(tmp_path / "t.gotmpl"), {"Messages": [{"role": "user", "content": "hi"}]})
+    assert code == 2
+    assert err == 'error: unknown key "Messages" in the request body: did you mean "messages"?\n'
+    code, out, _ = render(tmp_path, str(tmp_path / "t.gotmpl"), {"Prompt": "hi"}, "--json")
+    assert code == 2
+    assert json.loads(out) == {
+        "ok": False,
+        "error": {
+            "code": "invalid-request",
+            "message": 'unknown key "Prompt" in the request body: did you mean "prompt"?',
+        },
+    }
+    code, _, err = render(tmp_path, str(tmp_path / "t.gotmpl"), {"prompt": "hi", "raw": "yes"})
+    assert code == 2 and "raw: expected true or false" in err
+
+
+def test_render_reads_a_stored_models_template_system_and_messages(tmp_path: Path) -> None:
+    write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama", "tokenizer.chat_template": JINJA_CHATML})
+    (tmp_path / "Modelfile").write_text("FROM ./m.gguf\nSYSTEM You are terse.\n")
+    builder.build(tmp_path / "Modelfile", "me/terse", store=tmp_path / "store")
+    body = {"prompt": "Why is the sky blue?"}
+    code, out, _ = render(tmp_path, "me/terse", body, "--store", str(tmp_path / "store"))
+    assert (code, out) == (0, CHATML_PROMPT)
+    code, out, _ = render(tmp_path, str(tmp_path / "Modelfile"), body, "--json")  # the same, before building
+    assert code == 0 and json.loads(out)["prompt"] == CHATML_PROMPT
+    assert json.loads(out)["template"] == "Ollama's chatml template (autodetected)"
+
+
+def test_render_uses_a_ggufs_own_jinja_when_no_template_matches(tmp_path: Path) -> None:
+    jinja = "{% for m in messages %}{{ m['role'] }}={{ m['content'] }};{% endfor %}{{ bos_token }}"
+    metadata = {
+        "general.architecture": "llama",
+        "tokenizer.chat_template": jinja,
+        "tokenizer.ggml.tokens": ["<s>", "</s>"],
+        "tokenizer.ggml.bos_token_id": 0,
+    }
+    write_gguf(tmp_path / "m.gguf", metadata)
+    (tmp_path / "Modelfile").write_text("FROM ./m.gguf\nMESSAGE user a\n")
+    code, out, _ = render(tmp_path, str(tmp_path / "Modelfile"), {"prompt": "b", "system": "S"})
+    assert (code, out) == (0, "system=S;user=a;user=b;<s>")
+
+
+def test_render_without_any_template_is_ollamas_default(tmp_path: Path) -> None:
+    write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama"})
+    (tmp_path / "Modelfile").write_text("FROM ./m.gguf\nSYSTEM ignored by {{ .Prompt }}\n")
+    assert render(tmp_path, str(tmp_path / "Modelfile"), {"prompt": "hi"})[:2] == (0, "hi")
+
+
+def test_render_refuses_an_embedding_model_as_ollama_does(tmp_path: Path) -> None:
+    write_gguf(tmp_path / "e.gguf", {"general.architecture": "bert", "bert.pooling_type": 1})
+    (tmp_path / "Modelfile").write_text("FROM ./e.gguf\n")
+    builder.build(tmp_path / "Modelfile", "bert", store=tmp_path / "store")
+    code, _, err = render(tmp_path, "bert", {"prompt": "hi"}, "--store", str(tmp_path / "store"))
+    assert (code, err) == (1, 'error: "bert" does not support generate\n')

@@ -37,13 +37,15 @@ API = {
         "copy_model",
         "inspect_gguf",
         "list_models",
+        "load_prompting",
         "prune",
         "remove_model",
+        "render_request",
         "show_json",
         "show_text",
         "verify",
     ],
-    template: ["check", "load", "load_file"],
+    template: ["chat_prompt", "check", "load", "load_file", "parse_request", "request_prompt"],
 }
 
 

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from typing import Any
 
 import click
 
-from builder.cli.options import display_name, echo_json, json_option, read_argument
+import builder
+from builder.cli.options import display_name, echo_json, json_option, read_argument, store_option
 from modelfile import template
 
 
@@ -22,7 +25,7 @@ def template_group() -> None:
     """Translate Ollama's Go chat templates to Jinja2 and render them like Ollama.
 
     FILE is a template file, or a Modelfile (its last TEMPLATE is used); - reads
-    standard input.
+    standard input.  render also takes a model in the store.
     """
 
 
@@ -39,29 +42,44 @@ def translate_command(file: str, as_json: bool) -> None:
 
 
 @template_group.command("render")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE|MODEL")
 @click.option(
     "--values",
     "values_path",
     required=True,
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="JSON with Ollama's API names: messages, tools, prompt, suffix, think, think_level, is_think_set.",
+    help="An /api/generate or /api/chat request body (JSON): prompt, system, suffix, template, raw, images,"
+    " context; or messages, tools; and think, truncate, options ….",
 )
+@click.option(
+    "--api", "kind", type=click.Choice(["generate", "chat"]), help="The endpoint of the body (default: from its keys)."
+)
+@store_option
 @json_option
-def render_command(file: str, values_path: str, as_json: bool) -> None:
-    """Print the prompt Ollama builds from the template in FILE and the values given, exactly."""
-    source = _load(file)
-    try:
-        values = json.loads(read_argument(values_path, "--values"))
-    except ValueError as error:
-        raise click.BadParameter(f"{values_path}: not readable JSON: {error}", param_hint="--values") from None
-    if not isinstance(values, dict):
-        raise click.BadParameter(f"{values_path}: expected a JSON object", param_hint="--values")
-    prompt = source.render(values)
+def render_command(file: str, values_path: str, kind: str | None, store_root: str | None, as_json: bool) -> None:
+    """Print the prompt Ollama builds from a request body, exactly.
+
+    FILE is a Go template, a Modelfile (its TEMPLATE, SYSTEM and MESSAGEs, over
+    those of its FROM model) or a model in the store (--store); - reads standard
+    input.  The body is what /api/generate or /api/chat would get: the prompt is the
+    one Ollama's handler builds (what _debug_render_only returns), not cut to the
+    context window.  Unknown keys and wrong types are usage errors (exit 2).
+    """
+    data = read_argument(file, "FILE") if file == "-" or os.path.isfile(file) else None
+    model = builder.load_prompting(file, store=store_root, data=data)
+    prompt = model.render(_body(values_path), kind=kind)
     if as_json:
-        echo_json({"ok": True, "prompt": prompt})
+        echo_json({"ok": True, "prompt": prompt, "template": model.description})
     else:
         click.echo(prompt, nl=False)
+
+
+def _body(values_path: str) -> Any:
+    """The JSON in --values (unreadable or invalid JSON: a usage error)."""
+    try:
+        return json.loads(read_argument(values_path, "--values"))
+    except ValueError as error:
+        raise click.BadParameter(f"{values_path}: not readable JSON: {error}", param_hint="--values") from None
 
 
 @template_group.command("check")

@@ -11,6 +11,8 @@ environment (``environment``) with Go-typed data (``values``) and runtime functi
 (``runtime``, ``modelfile.go.fmt``) -> Ollama's ``Execute`` paths (``prompt``).
 ``check`` renders standard conversations (``conversations``); ``load`` reads a template
 from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``).
+``request_prompt`` builds the prompt of an ``/api/generate`` or ``/api/chat`` request
+body as Ollama's handlers do (``request``), cut to the context by ``chat_prompt``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from modelfile.errors import NoTemplateError, TemplateError, TemplateExecutionError, UnsupportedTemplateError
+from modelfile.errors import (
+    NoTemplateError,
+    RequestError,
+    TemplateError,
+    TemplateExecutionError,
+    UnsupportedRequestError,
+    UnsupportedTemplateError,
+)
 
 # Imported now, not lazily: loading the submodule ``translate`` later would rebind the
 # package's name ``translate`` from the function below to the submodule.
@@ -28,6 +37,9 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see
     from modelfile.template.conversations import CONVERSATIONS, CheckResult, Rendered, check
     from modelfile.template.loading import TemplateSource, load, load_file
     from modelfile.template.named import NamedTemplate
+    from modelfile.template.request import ChatFormat, request_prompt
+    from modelfile.template.request_body import Request, parse_request
+    from modelfile.template.truncation import chat_prompt, tag_images
 
 # Loaded when first used: importing any ``modelfile.template.*`` module runs this file,
 # and ``mfc lint`` and ``mfc build`` (which parse and translate templates) must not pay
@@ -36,6 +48,9 @@ _EXPORTS = {
     **dict.fromkeys(("CONVERSATIONS", "CheckResult", "Rendered", "check"), "modelfile.template.conversations"),
     **dict.fromkeys(("TemplateSource", "load", "load_file"), "modelfile.template.loading"),
     "NamedTemplate": "modelfile.template.named",
+    **dict.fromkeys(("chat_prompt", "tag_images"), "modelfile.template.truncation"),
+    **dict.fromkeys(("ChatFormat", "request_prompt"), "modelfile.template.request"),
+    **dict.fromkeys(("Request", "parse_request"), "modelfile.template.request_body"),
 }
 
 
@@ -49,21 +64,29 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CONVERSATIONS",
+    "ChatFormat",
     "CheckResult",
     "NamedTemplate",
     "NoTemplateError",
     "Rendered",
+    "Request",
+    "RequestError",
     "TemplateError",
     "TemplateExecutionError",
     "TemplateSource",
     "Translation",
+    "UnsupportedRequestError",
     "UnsupportedTemplateError",
+    "chat_prompt",
     "check",
     "load",
     "load_file",
     "match_jinja",
     "match_named",
+    "parse_request",
     "render",
+    "request_prompt",
+    "tag_images",
     "translate",
     "translate_template",
 ]
