@@ -174,3 +174,24 @@ class EncodingError(MfcError):
     not valid in the encoding Ollama reads it in (lint reports the same as MF507)."""
 
     code = "MF507"
+
+
+class InputError(MfcError):
+    """The command line asks to read input in a way that cannot work: standard input
+    closed, or piped to a command that would ignore it, or no Modelfile where the
+    command looks by default.  A usage error (exit 2)."""
+
+    code = "invalid-input"
+    exit_code = 2
+
+
+class StdinClosedError(InputError):
+    """``-`` (standard input) was asked for, but the process has no standard input."""
+
+    code = "stdin-closed"
+
+
+class StdinIgnoredError(InputError):
+    """Data was piped to a command that reads files, not standard input (``-`` reads it)."""
+
+    code = "stdin-ignored"

@@ -23,11 +23,35 @@ json_option = click.option(
 )
 
 
+STDIN = "-"
+
+
 def read_input(path: str) -> bytes:
     """A file's bytes, or standard input's for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+    if path == STDIN:
+        return read_stdin()
     return Path(path).read_bytes()
+
+
+def read_stdin() -> bytes:
+    """All of standard input; when the process has none (``<&-``), a usage error."""
+    if sys.stdin is None:
+        from modelfile.errors import StdinClosedError
+
+        raise StdinClosedError("standard input is closed: give a file instead of -")
+    return sys.stdin.buffer.read()
+
+
+def stdin_is_terminal() -> bool:
+    """Whether standard input is a terminal (not when it is closed)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def piped_text() -> str:
+    """What was piped to standard input: "" on a terminal or when it is closed."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
 
 
 def read_argument(path: str, param_hint: str) -> bytes:
@@ -38,9 +62,9 @@ def read_argument(path: str, param_hint: str) -> bytes:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint=param_hint) from None
 
 
-def display_name(path: str) -> str:
-    """How messages name a path (``<stdin>`` for ``-``)."""
-    return "<stdin>" if path == "-" else path
+def display_name(path: str, stdin_filename: str | None = None) -> str:
+    """How messages name a path: ``-`` is ``--stdin-filename``'s name, else ``<stdin>``."""
+    return (stdin_filename or "<stdin>") if path == STDIN else path
 
 
 def write_through(text: str) -> None:
