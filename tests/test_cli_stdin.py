@@ -11,7 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from ggufs import write_gguf
 from models import mfc
+
+from builder.cli.main import cli
 
 
 def closed_stdin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,3 +43,105 @@ def test_run_with_closed_stdin_is_no_internal_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: model 'nosuch:latest' not found")
     assert "internal error" not in result.stderr
+
+
+# ---- the one rule: -, --stdin-filename, ./Modelfile, no ignored pipe -----------------------
+
+
+def invoke(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder (the current one) with ./Modelfile and sub/Modelfile, both unformatted."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    for path in ("Modelfile", "sub/Modelfile"):
+        (tmp_path / path).write_text("from x\n")
+    return tmp_path
+
+
+def test_piped_fmt_without_dash_rewrites_nothing(project: Path) -> None:
+    """``printf 'from x' | mfc fmt`` used to rewrite every Modelfile under the folder."""
+    result = mfc("fmt", cwd=project, input="from x\n")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: standard input would be ignored: pass - to read it\n"
+    assert [(project / p).read_text() for p in ("Modelfile", "sub/Modelfile")] == ["from x\n", "from x\n"]
+    assert invoke("fmt", "-", stdin="from x\n").output == "FROM x\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "dash"),
+    [
+        (["lint"], "-"),
+        (["lint", "Modelfile"], "-"),
+        (["parse"], "-"),
+        (["template", "check"], "-"),
+        (["build", "-t", "m", "--dry-run"], "-f -"),
+        (["create", "m", "-f", "Modelfile", "--dry-run"], "-f -"),
+    ],
+)
+def test_piped_input_that_would_be_ignored_is_refused(project: Path, args: list[str], dash: str) -> None:
+    result = invoke(*args, "--json", stdin="FROM y\n")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": "stdin-ignored",
+        "message": f"standard input would be ignored: pass {dash} to read it",
+    }
+
+
+def test_no_argument_means_dot_modelfile(project: Path) -> None:
+    """lint, fmt, parse and template read ./Modelfile, not the folder's tree nor stdin."""
+    (project / "Modelfile").write_text('from x\nTEMPLATE "{{ .Prompt }}"\n')
+    (project / "sub" / "Modelfile").write_text("PARAMTER broken\n")
+    assert invoke("lint").exit_code == 0  # sub/Modelfile is not read
+    assert invoke("fmt").exit_code == 0
+    assert (project / "Modelfile").read_text() == 'FROM x\nTEMPLATE "{{ .Prompt }}"\n'
+    assert (project / "sub" / "Modelfile").read_text() == "PARAMTER broken\n"
+    parsed = invoke("parse", "--json")
+    assert json.loads(parsed.stdout)["commands"][0] == {"name": "model", "args": "x"}
+    translated = invoke("template", "translate", "--json")
+    assert translated.exit_code == 0 and "prompt" in json.loads(translated.stdout)["variables"]
+    assert invoke("lint", ".").exit_code == 1  # a folder argument still searches it
+
+
+def test_no_modelfile_here_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mfc parse`` with no file used to wait on the terminal, or report a missing FROM."""
+    monkeypatch.chdir(tmp_path)
+    for args in (["parse"], ["lint"], ["fmt"], ["template", "check"]):
+        result = invoke(*args)
+        assert result.exit_code == 2
+        assert "error: no ./Modelfile here: name a file (or a folder to search), or - for standard input" in (
+            result.stderr
+        )
+
+
+def test_stdin_filename_implies_stdin(project: Path) -> None:
+    """``mfc lint --stdin-filename sub/Modelfile`` used to lint the tree, not stdin."""
+    (project / "sub" / "m.gguf").write_bytes(b"")
+    result = invoke("lint", "--json", "--stdin-filename", "sub/Modelfile", stdin="FROM ./m.gguf\nPARAMTER x\n")
+    found = json.loads(result.stdout)
+    assert {(d["path"], d["code"]) for d in found} == {("sub/Modelfile", "MF001"), ("sub/Modelfile", "MF104")}
+    parsed = invoke("parse", "--stdin-filename", "sub/Modelfile", stdin="FROM x\nPARAMTER x\n")
+    assert parsed.exit_code == 1 and parsed.stderr.startswith("sub/Modelfile:2:1: MF001")
+    formatted = invoke("fmt", "--stdin-filename", "sub/Modelfile", stdin="from x\n")
+    assert formatted.output == "FROM x\n" and (project / "sub" / "Modelfile").read_text() == "from x\n"
+    both = invoke("lint", "--stdin-filename", "sub/Modelfile", "Modelfile")
+    assert both.exit_code == 2 and "--stdin-filename reads standard input: give - or no file" in both.stderr
+
+
+def test_build_reads_the_modelfile_from_stdin(project: Path) -> None:
+    """``mfc build -f -`` used to be refused; relative paths start at the current
+    folder, or at --stdin-filename's folder."""
+    write_gguf(project / "here.gguf", {"general.architecture": "test"})
+    write_gguf(project / "sub" / "there.gguf", {"general.architecture": "test"})
+    store = ["--store", str(project / "store"), "--json"]
+    built = invoke("build", "-f", "-", "-t", "me/a", *store, stdin="FROM ./here.gguf\n")
+    assert built.exit_code == 0, built.output
+    assert json.loads(built.stdout)["name"] == "me/a:latest"
+    placed = invoke("create", "me/b", "--stdin-filename", "sub/Modelfile", *store, stdin="FROM ./there.gguf\n")
+    assert placed.exit_code == 0, placed.output
+    missing = invoke("build", "-f", "-", "-t", "me/c", *store, stdin="FROM ./there.gguf\n")
+    assert missing.exit_code == 1
+    assert json.loads(missing.stdout)["error"]["message"].startswith("<stdin>:1:")

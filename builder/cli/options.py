@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -65,6 +66,82 @@ def read_argument(path: str, param_hint: str) -> bytes:
 def display_name(path: str, stdin_filename: str | None = None) -> str:
     """How messages name a path: ``-`` is ``--stdin-filename``'s name, else ``<stdin>``."""
     return (stdin_filename or "<stdin>") if path == STDIN else path
+
+
+stdin_filename_option = click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Read standard input (as -), naming it PATH in messages; relative paths and configuration are "
+    "found from PATH's folder.",
+)
+
+
+def input_paths(
+    paths: tuple[str, ...], stdin_filename: str | None = None, *, stdin_used: bool = False, dash: str = "-"
+) -> tuple[str, ...]:
+    """What a command reads, by the one rule for every command: ``-`` is standard input,
+    ``--stdin-filename`` implies it, no argument means ``./Modelfile``, and data piped to a
+    command that would not read it is an error (``dash``: how the command spells ``-``)."""
+    from modelfile.errors import InputError
+
+    if stdin_filename is not None and STDIN not in paths:
+        if paths:
+            raise InputError(f"--stdin-filename reads standard input: give {dash} or no file, not {paths[0]}")
+        paths = (STDIN,)
+    if STDIN not in paths and not stdin_used:
+        refuse_ignored_stdin(dash)
+    if not paths and not os.path.exists("Modelfile"):
+        raise InputError(f"no ./Modelfile here: name a file (or a folder to search), or {dash} for standard input")
+    return paths or ("Modelfile",)
+
+
+def input_path(path: str | None, stdin_filename: str | None = None, **rule: Any) -> str:
+    """``input_paths`` for a command that reads one file."""
+    return input_paths((path,) if path else (), stdin_filename, **rule)[0]
+
+
+def refuse_ignored_stdin(dash: str = "-") -> None:
+    """Data piped to a command that reads files is a usage error, rather than ignored."""
+    if stdin_has_data():
+        from modelfile.errors import StdinIgnoredError
+
+        raise StdinIgnoredError(f"standard input would be ignored: pass {dash} to read it")
+
+
+def stdin_has_data() -> bool:
+    """Whether standard input holds data (a pipe or file that is not empty), without
+    waiting: a terminal, a closed input or a pipe nobody has written to yet hold none."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        return False
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a file: a test's stream in memory
+        return _peek(getattr(stream, "buffer", stream))
+    return _fd_has_data(fd)
+
+
+def _peek(buffer: Any) -> bool:
+    """Whether a seekable stream has a byte left, leaving it where it was."""
+    if not buffer.seekable():
+        return False
+    at = buffer.tell()
+    found = buffer.read(1)
+    buffer.seek(at)
+    return bool(found)
+
+
+def _fd_has_data(fd: int) -> bool:
+    """Read one byte without blocking (the command will not read standard input, so
+    taking it is harmless); nothing is there yet, or at the end, is no data."""
+    blocking = os.get_blocking(fd)
+    try:
+        os.set_blocking(fd, False)
+        return bool(os.read(fd, 1))
+    except OSError:  # BlockingIOError: an open pipe with nothing written
+        return False
+    finally:
+        os.set_blocking(fd, blocking)
 
 
 def write_through(text: str) -> None:

@@ -8,30 +8,41 @@ import sys
 
 import click
 
-from builder.cli.options import display_name, echo_json, json_option, read_argument
+from builder.cli.options import (
+    display_name,
+    echo_json,
+    input_path,
+    json_option,
+    read_argument,
+    stdin_filename_option,
+)
 from modelfile import template
+from modelfile.errors import InputError
 
 
-def _load(path: str) -> template.TemplateSource:
-    """The template in FILE (a template file, or a Modelfile's last TEMPLATE)."""
-    return template.load(read_argument(path, "FILE"), display_name(path))
+def _load(file: str | None, stdin_filename: str | None, *, stdin_used: bool = False) -> template.TemplateSource:
+    """The template in FILE (a template file, or a Modelfile's last TEMPLATE), found by
+    the rule every command follows (``input_path``)."""
+    path = input_path(file, stdin_filename, stdin_used=stdin_used)
+    return template.load(read_argument(path, "FILE"), display_name(path, stdin_filename))
 
 
 @click.group("template")
 def template_group() -> None:
     """Translate Ollama's Go chat templates to Jinja2 and render them like Ollama.
 
-    FILE is a template file, or a Modelfile (its last TEMPLATE is used); - reads
-    standard input.
+    FILE is a template file, or a Modelfile (its last TEMPLATE is used); - (or
+    --stdin-filename) reads standard input; the default is ./Modelfile.
     """
 
 
 @template_group.command("translate")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @json_option
-def translate_command(file: str, as_json: bool) -> None:
+def translate_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Print the Jinja2 equivalent of the Go template in FILE."""
-    translation = _load(file).translate()
+    translation = _load(file, stdin_filename).translate()
     if as_json:
         echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
     else:
@@ -39,7 +50,8 @@ def translate_command(file: str, as_json: bool) -> None:
 
 
 @template_group.command("render")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @click.option(
     "--values",
     "values_path",
@@ -48,9 +60,11 @@ def translate_command(file: str, as_json: bool) -> None:
     help="JSON with Ollama's API names: messages, tools, prompt, suffix, think, think_level, is_think_set.",
 )
 @json_option
-def render_command(file: str, values_path: str, as_json: bool) -> None:
+def render_command(file: str | None, stdin_filename: str | None, values_path: str, as_json: bool) -> None:
     """Print the prompt Ollama builds from the template in FILE and the values given, exactly."""
-    source = _load(file)
+    if values_path == "-" and (file == "-" or stdin_filename is not None):
+        raise InputError("standard input can be read once: give FILE or --values as a file")
+    source = _load(file, stdin_filename, stdin_used=values_path == "-")
     try:
         values = json.loads(read_argument(values_path, "--values"))
     except ValueError as error:
@@ -65,14 +79,15 @@ def render_command(file: str, values_path: str, as_json: bool) -> None:
 
 
 @template_group.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @json_option
-def check_command(file: str, as_json: bool) -> None:
+def check_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Parse and translate the template in FILE, then render standard conversations.
 
     Exit 1, with line and column, when any step fails.
     """
-    source = _load(file)
+    source = _load(file, stdin_filename)
     result = source.check()
     if as_json:
         echo_json(result.to_dict())
