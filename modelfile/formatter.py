@@ -72,8 +72,25 @@ class FormatResult:
         )
         return "".join(lines)
 
-    def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "changed": self.changed, "error": self.error.to_dict() if self.error else None}
+    def to_dict(self, *, text: bool = False, diff: bool = False) -> dict[str, object]:
+        """The result as ``mfc fmt --json`` prints it: ``path``, ``changed`` (the file
+        was not in canonical form), ``error``; with ``text``, the canonical text (None
+        with an error); with ``diff``, the unified diff.
+
+        >>> import modelfile
+        >>> modelfile.format_bytes(b"from x\\n", path="<stdin>").to_dict(text=True)
+        {'path': '<stdin>', 'changed': True, 'error': None, 'text': 'FROM x\\n'}
+        """
+        record: dict[str, object] = {
+            "path": self.path,
+            "changed": self.changed,
+            "error": self.error.to_dict() if self.error else None,
+        }
+        if text:
+            record["text"] = None if self.error is not None else self.after
+        if diff:
+            record["diff"] = self.diff()
+        return record
 
 
 def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:

@@ -145,3 +145,39 @@ def test_build_reads_the_modelfile_from_stdin(project: Path) -> None:
     missing = invoke("build", "-f", "-", "-t", "me/c", *store, stdin="FROM ./there.gguf\n")
     assert missing.exit_code == 1
     assert json.loads(missing.stdout)["error"]["message"].startswith("<stdin>:1:")
+
+
+# ---- fmt --json: only the output format changes --------------------------------------------
+
+
+def test_fmt_json_rewrites_like_fmt(project: Path) -> None:
+    """``mfc fmt --json FILE`` used to turn into --check: file untouched, exit 1."""
+    result = invoke("fmt", "--json", "Modelfile")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "ok": True,
+        "files": [{"path": "Modelfile", "changed": True, "error": None}],
+    }
+    assert (project / "Modelfile").read_text() == "FROM x\n"
+    again = json.loads(invoke("fmt", "--json", "Modelfile").stdout)
+    assert again["files"][0]["changed"] is False
+
+
+def test_fmt_json_with_check_and_diff_changes_nothing(project: Path) -> None:
+    checked = invoke("fmt", "--json", "--check", "Modelfile")
+    assert checked.exit_code == 1 and json.loads(checked.stdout)["ok"] is False
+    diffed = invoke("fmt", "--json", "--diff", "Modelfile")
+    assert diffed.exit_code == 1
+    assert "+FROM x" in json.loads(diffed.stdout)["files"][0]["diff"]
+    assert (project / "Modelfile").read_text() == "from x\n"
+
+
+def test_fmt_json_of_stdin_carries_the_text() -> None:
+    """``mfc fmt --json -`` used to return no formatted text."""
+    result = invoke("fmt", "--json", "-", stdin="from x\nsystem  hi\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["files"] == [
+        {"path": "<stdin>", "changed": True, "error": None, "text": "FROM x\nSYSTEM hi\n"}
+    ]
+    broken = json.loads(invoke("fmt", "--json", "-", stdin="fom x\n").stdout)["files"][0]
+    assert (broken["text"], broken["error"]["code"]) == (None, "MF001")

@@ -33,28 +33,31 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, stdin_filename:
     output; --stdin-filename implies it); the default is ./Modelfile, and `mfc fmt .`
     formats every Modelfile under the current folder.
 
+    --json changes only what is printed: one record per file (path, changed, error;
+    the formatted text for standard input, the diff with --diff), and the files are
+    rewritten unless --check or --diff is given.
+
     Exit 1 with --check or --diff when a file would change, or when a file does not
-    parse.
+    parse; 2 for a usage error.  The same with --json.
     """
-    dry = check or diff or as_json
-    results: list[modelfile.FormatResult] = []
+    dry = check or diff
+    results: list[tuple[modelfile.FormatResult, bool]] = []  # and whether it is standard input's
     paths = input_paths(paths, stdin_filename)
     for path in modelfile.discover(paths):
         if path == "-":
             result = modelfile.format_bytes(read_input(path), path=display_name(path, stdin_filename))
         else:
             result = modelfile.format_file(path, write=not dry)
-        results.append(result)
+        results.append((result, path == "-"))
         if not as_json:
             _report(result, stdin=path == "-", dry=dry, diff=diff)
+    failed = any(r.error for r, _ in results) or (dry and any(r.changed for r, _ in results))
     if as_json:
-        echo_json({"files": [r.to_dict() for r in results]})
+        echo_json({"ok": not failed, "files": [r.to_dict(text=stdin, diff=diff) for r, stdin in results]})
     elif not dry and paths != ("-",):
-        changed = sum(r.changed for r in results)
+        changed = sum(r.changed for r, _ in results)
         click.echo(f"{changed} file(s) reformatted, {len(results) - changed} unchanged", err=True)
-    failed = any(r.error for r in results)
-    pending = dry and any(r.changed for r in results)
-    if failed or pending:
+    if failed:
         sys.exit(1)
 
 
