@@ -94,6 +94,16 @@ class ModelfileError(MfcError):
         }
 
 
+class NotTextError(ModelfileError):
+    """A file given as a Modelfile that is not text at all (GGUF or safetensors weights,
+    or a NUL byte in its first 8 KB): reported at once as MF000, not parsed."""
+
+    code = "MF000"
+
+    def __init__(self, message: str, *, line: int = 1, column: int = 1, path: str | None = None) -> None:
+        super().__init__(message, code="MF000", line=line, column=column, path=path)
+
+
 class TemplateError(MfcError):
     """A Go TEMPLATE that cannot be parsed, translated or executed.
 

@@ -20,7 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelfile.errors import EncodingError, MfcError, ModelfileError
+from modelfile.errors import EncodingError, MfcError, ModelfileError, NotTextError
+from modelfile.files import check_text, read_text_file
 from modelfile.go.decoding import decode, encode, encoding_of, round_trips
 from modelfile.ir import Command, Comment, Message, Modelfile, Parameter, Quoting
 from modelfile.parser import parse
@@ -116,6 +117,7 @@ def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:
     'MF001'
     """
     try:
+        check_text(data, path=path)  # weights given by mistake: refused at once
         modelfile = parse(data, path=path)
     except ModelfileError as error:
         return FormatResult(path, "", "", error=error)
@@ -142,7 +144,9 @@ def format_file(path: str | os.PathLike[str], *, write: bool = True) -> FormatRe
     """
     name = os.fspath(path)
     try:
-        data = Path(name).read_bytes()
+        data = read_text_file(name)
+    except NotTextError as error:
+        return FormatResult(name, "", "", error=error)
     except OSError as error:
         unreadable = ModelfileError(f"cannot read Modelfile: {error.strerror or error}", code="MF000", path=name)
         return FormatResult(name, "", "", error=unreadable)

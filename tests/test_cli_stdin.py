@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 from ggufs import write_gguf
 from models import mfc
 
+import modelfile
 from builder.cli.main import cli
 
 
@@ -48,7 +50,7 @@ def test_run_with_closed_stdin_is_no_internal_error(tmp_path: Path) -> None:
 # ---- the one rule: -, --stdin-filename, ./Modelfile, no ignored pipe -----------------------
 
 
-def invoke(*args: str, stdin: str | None = None) -> Result:
+def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
@@ -181,3 +183,90 @@ def test_fmt_json_of_stdin_carries_the_text() -> None:
     ]
     broken = json.loads(invoke("fmt", "--json", "-", stdin="fom x\n").stdout)["files"][0]
     assert (broken["text"], broken["error"]["code"]) == (None, "MF001")
+
+
+# ---- only Modelfiles: names, and text --------------------------------------------------------
+
+NAMES = {
+    "Modelfile": True,
+    "modelfile": True,
+    "MODELFILE": True,
+    "chat.Modelfile": True,
+    "llama3.2.modelfile": True,
+    "Modelfile.dev": True,
+    "Modelfile.qwen2.5": True,
+    "Modelfile.llama3-8b": True,
+    "modelfile.py": False,
+    "Modelfile.md": False,
+    "Modelfile.j2": False,
+    "Modelfile.dev.md": False,
+    "Modelfile.JSON": False,
+    "Modelfile.gguf": False,
+    "Modelfile.orig": False,
+    "Modelfile.": False,
+    "Modelfile..": False,
+    "Modelfiles": False,
+    "my-Modelfile": False,
+    "notes.txt": False,
+    "test_modelfile.py": False,
+}
+
+
+def hook_patterns() -> dict[str, str]:
+    """The ``files:`` pattern of each hook in .pre-commit-hooks.yaml."""
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text())
+    return {hook["id"]: hook["files"] for hook in hooks}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_discovery_and_pre_commit_agree_on_names(name: str) -> None:
+    assert modelfile.is_modelfile_name(name) is NAMES[name]
+    for hook, pattern in hook_patterns().items():  # pre-commit matches the path from the repository root
+        for path in (name, f"models/{name}"):
+            assert (re.search(pattern, path) is not None) is NAMES[name], (hook, path)
+
+
+def test_lint_of_a_folder_skips_what_is_not_a_modelfile(project: Path) -> None:
+    """``mfc lint .`` used to lint modelfile.py and fail the build on ``import``."""
+    (project / "Modelfile").write_text("FROM x\n")
+    (project / "sub" / "Modelfile").write_text("FROM x\n")
+    for name in ("modelfile.py", "Modelfile.md", "Modelfile.j2"):
+        (project / name).write_text("import modelfile\n")
+    result = invoke("lint", ".")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed (2 files).\n")
+    assert invoke("fmt", "--check", ".").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "why"),
+    [
+        (b"GGUF\x03\x00\x00\x00" + bytes(4_000_000), "1:1", "GGUF model weights"),
+        ((64).to_bytes(8, "little") + b'{"__metadata__": {}}' + bytes(4_000_000), "1:1", "safetensors weights"),
+        (b"FROM x\nSYSTEM hi\x00there\n" + bytes(range(256)) * 16_000, "2:10", "a NUL character"),
+    ],
+)
+def test_binary_input_is_not_a_text_file(tmp_path: Path, data: bytes, where: str, why: str) -> None:
+    """``mfc lint model.gguf`` used to take 18 s and print 30 KB of escaped NULs."""
+    path = tmp_path / "model.bin"
+    path.write_bytes(data)
+    message = f"{path}:{where}: MF000 not a text file ({why})"
+    linted = invoke("lint", "--format", "json", str(path))
+    assert linted.exit_code == 1
+    assert [(d["code"], d["message"]) for d in json.loads(linted.stdout)] == [("MF000", f"not a text file ({why})")]
+    text = invoke("lint", str(path))
+    assert text.exit_code == 1 and text.stdout.startswith(message) and len(text.stdout) < 500
+    formatted = invoke("fmt", str(path))
+    assert formatted.exit_code == 1 and formatted.stderr.startswith(message)
+    assert path.read_bytes() == data
+    parsed = invoke("parse", str(path))
+    assert (parsed.exit_code, parsed.stderr.splitlines()[0]) == (1, message)
+    piped = invoke("parse", "--json", "-", stdin=data)
+    assert piped.exit_code == 1 and json.loads(piped.stdout)["error"]["code"] == "MF000"
+
+
+def test_utf16_with_a_bom_is_text(tmp_path: Path) -> None:
+    path = tmp_path / "Modelfile"
+    path.write_bytes(b"\xff\xfe" + "FROM x\n".encode("utf-16-le"))
+    assert invoke("lint", str(path)).exit_code == 0
+    assert invoke("parse", str(path)).exit_code == 0

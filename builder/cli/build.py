@@ -109,10 +109,12 @@ def build_command(
 def _modelfile(path: str, stdin_filename: str | None, *, as_json: bool) -> Any:
     """What to build: the Modelfile at ``path``, or the one read from standard input
     (``-``), parsed and placed at ``--stdin-filename`` (else the current folder)."""
-    from modelfile import parse
+    from modelfile import check_text, parse
 
     if path == "-":
-        return parse(read_input(path), path=display_name(path, stdin_filename))
+        data, name = read_input(path), display_name(path, stdin_filename)
+        check_text(data, path=name)
+        return parse(data, path=name)
     if not os.path.isfile(path):
         fail(f"{path}: no such Modelfile", as_json=as_json, code=2 if path == "Modelfile" else 1)
     return path

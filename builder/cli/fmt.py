@@ -29,9 +29,10 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, stdin_filename:
 
     Upper-case keywords, single spaces, no indentation, comments kept, blank lines
     collapsed, the plainest quoting that keeps each value.  PATHS are files, folders
-    (searched for Modelfile, *.Modelfile, Modelfile.*) or - (standard input to standard
-    output; --stdin-filename implies it); the default is ./Modelfile, and `mfc fmt .`
-    formats every Modelfile under the current folder.
+    (searched for Modelfile, *.Modelfile and Modelfile.NAME, not Modelfile.py, .md,
+    .j2 …) or - (standard input to standard output; --stdin-filename implies it); the
+    default is ./Modelfile, and `mfc fmt .` formats every Modelfile under the current
+    folder.
 
     --json changes only what is printed: one record per file (path, changed, error;
     the formatted text for standard input, the diff with --diff), and the files are

@@ -38,12 +38,14 @@ def lint_command(
 ) -> None:
     """Check Modelfiles for what Ollama rejects and for what it silently gets wrong.
 
-    PATHS are files, folders (searched for Modelfile, *.Modelfile, Modelfile.*) or - for
-    standard input (--stdin-filename implies it); the default is ./Modelfile, and `mfc
-    lint .` checks every Modelfile under the current folder.  Rules and severities come
-    from [tool.mfc.lint] in the nearest pyproject.toml.  `mfc rule CODE` explains a code.
+    PATHS are files, folders (searched for Modelfile, *.Modelfile and Modelfile.NAME,
+    not Modelfile.py, .md, .j2 …) or - for standard input (--stdin-filename implies
+    it); the default is ./Modelfile, and `mfc lint .` checks every Modelfile under the
+    current folder.  Rules and severities come from [tool.mfc.lint] in the nearest
+    pyproject.toml.  `mfc rule CODE` explains a code.
 
-    Exit 1 when any error is found (or any warning, with --strict).
+    Exit 1 when any error is found (or any warning, with --strict; a file that is not
+    text is MF000), 2 for a usage error.
     """
     if as_json:
         fmt = "json"

@@ -27,10 +27,15 @@ json_option = click.option(
 STDIN = "-"
 
 
-def read_input(path: str) -> bytes:
-    """A file's bytes, or standard input's for ``-``."""
+def read_input(path: str, *, text: bool = False) -> bytes:
+    """A file's bytes, or standard input's for ``-``; with ``text``, a file that is not
+    text is refused after its first 8 KB (``modelfile.read_text_file``)."""
     if path == STDIN:
         return read_stdin()
+    if text:
+        from modelfile import read_text_file
+
+        return read_text_file(path)
     return Path(path).read_bytes()
 
 
@@ -55,10 +60,10 @@ def piped_text() -> str:
     return sys.stdin.read()
 
 
-def read_argument(path: str, param_hint: str) -> bytes:
+def read_argument(path: str, param_hint: str, *, text: bool = False) -> bytes:
     """``read_input`` for a command-line argument: an unreadable file is a usage error."""
     try:
-        return read_input(path)
+        return read_input(path, text=text)
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint=param_hint) from None
 

@@ -14,7 +14,7 @@ from builder.cli.options import (
     read_argument,
     stdin_filename_option,
 )
-from modelfile import parse
+from modelfile import check_text, parse
 
 
 @click.command("parse")
@@ -25,10 +25,13 @@ def parse_command(file: str | None, stdin_filename: str | None, as_json: bool) -
     """Parse FILE (or standard input) and print the commands Ollama reads from it.
 
     FILE defaults to ./Modelfile; - (or --stdin-filename) reads standard input.  Exit
-    0 when Ollama would accept the file, 1 when it would not, 2 for a usage error.
+    0 when Ollama would accept the file, 1 when it would not (or it is not a text
+    file), 2 for a usage error.
     """
     path = input_path(file, stdin_filename)
-    modelfile = parse(read_argument(path, "FILE"), path=display_name(path, stdin_filename))  # an error exits 1
+    data, name = read_argument(path, "FILE", text=True), display_name(path, stdin_filename)
+    check_text(data, path=name)  # weights given by mistake: refused at once (exit 1)
+    modelfile = parse(data, path=name)  # a ModelfileError exits 1
     commands = [{"name": name, "args": args} for name, args in modelfile.ollama_commands()]
     if as_json:
         echo_json({"ok": True, "commands": commands})
