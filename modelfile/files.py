@@ -16,7 +16,7 @@ SKIP_DIRS = frozenset(
 
 #: What ``Modelfile.<ext>`` is when its last extension is one of these: source code,
 #: documentation, templates, data, weights, archives, backups: never a Modelfile.
-#: ``.pre-commit-hooks.yaml``'s ``files:`` pattern lists the same (tests/test_cli_stdin.py).
+#: ``.pre-commit-hooks.yaml``'s ``files:`` pattern lists the same (tests/test_cli_input.py).
 NOT_MODELFILE_EXTENSIONS = frozenset(
     (  # noqa: SIM905 - grouped by kind, a line each
         "py pyc pyi pyo ipynb go rs c h cc cpp hpp java kt js mjs ts tsx jsx rb php pl lua sh bash zsh fish ps1 "

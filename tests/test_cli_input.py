@@ -1,7 +1,11 @@
-"""Standard input, one rule for every command that reads a Modelfile or a template:
-``-`` means standard input, ``--stdin-filename`` implies it (and names it), no argument
-means ``./Modelfile``, and data piped to a command that would ignore it is an error.
-A closed standard input (``<&-``) is a clear usage error, never a traceback."""
+"""What commands read, as users meet it.
+
+Standard input, one rule for every command that reads a Modelfile or a template: ``-``
+means standard input, ``--stdin-filename`` implies it (and names it), no argument means
+``./Modelfile``, and data piped to a command that would ignore it is an error.  A closed
+standard input (``<&-``) is a clear usage error, never a traceback.  ``fmt --json``
+changes only the output format.  Only Modelfiles are read: folder discovery and the
+pre-commit pattern agree on names, and binary input is "not a text file" at once."""
 
 from __future__ import annotations
 
@@ -270,3 +274,37 @@ def test_utf16_with_a_bom_is_text(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe" + "FROM x\n".encode("utf-16-le"))
     assert invoke("lint", str(path)).exit_code == 0
     assert invoke("parse", str(path)).exit_code == 0
+
+
+def test_parse_on_a_terminal_does_not_wait(tmp_path: Path) -> None:
+    """``mfc parse`` with no file used to wait for a Modelfile typed on the terminal."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = mfc("parse", cwd=tmp_path, stdin=follower, timeout=60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 2
+    assert "no ./Modelfile here" in result.stderr
+    (tmp_path / "Modelfile").write_text("FROM x\n")
+    leader, follower = pty.openpty()
+    try:
+        result = mfc("parse", cwd=tmp_path, stdin=follower, timeout=60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (result.returncode, result.stdout) == (0, '1:1\tmodel\t"x"\n')
+
+
+def test_an_open_pipe_with_nothing_written_is_not_waited_for(project: Path) -> None:
+    """A pipe nobody writes to (some CI runners) is no data: nothing is refused or awaited."""
+    reader, writer = os.pipe()
+    try:
+        result = mfc("fmt", "--check", "sub", cwd=project, stdin=reader, timeout=60)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert result.returncode == 1 and "would reformat sub/Modelfile" in result.stderr
+    assert mfc("lint", cwd=project, stdin=subprocess.DEVNULL).returncode == 0
