@@ -139,9 +139,12 @@ def _peek(buffer: Any) -> bool:
 def _fd_has_data(fd: int) -> bool:
     """Read one byte without blocking (the command will not read standard input, so
     taking it is harmless); nothing is there yet, or at the end, is no data."""
-    blocking = os.get_blocking(fd)
     try:
+        blocking = os.get_blocking(fd)
         os.set_blocking(fd, False)
+    except (AttributeError, OSError):  # cannot be asked without waiting (Windows before 3.12)
+        return False
+    try:
         return bool(os.read(fd, 1))
     except OSError:  # BlockingIOError: an open pipe with nothing written
         return False
