@@ -68,11 +68,11 @@ def build_command(
     The Modelfile is ./Modelfile unless -f names another; -f - (or --stdin-filename)
     reads it from standard input, and its relative paths then start from the current
     folder (or --stdin-filename's).  FROM may name a GGUF file (relative to the
-    Modelfile's folder), a model already in
-    the store, or a blob (sha256:<hex>).  The same inputs always give the same model
-    ID.  With --quantize, the model layer is quantized once per source and options;
-    rebuilds reuse the result, and the unquantized file is not stored.  `mfc create
-    NAME -f Modelfile` is the same command, spelt as `ollama create`.
+    Modelfile's folder), a model already in the store, or a blob (sha256:<hex>).  The
+    same inputs always give the same model ID.  With --quantize, the model layer is
+    quantized once per source and options; rebuilds reuse the result, and the
+    unquantized file is not stored.  `mfc create NAME -f Modelfile` is the same
+    command, spelt as `ollama create`.
 
     Exit status: 0 built, 1 the Modelfile or its inputs are at fault (nothing is
     written), 2 usage error.
