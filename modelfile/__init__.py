@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
     from modelfile.errors import EncodingError, MfcError, ModelfileError
-    from modelfile.files import discover, is_modelfile_name
+    from modelfile.files import check_text, discover, is_modelfile_name, read_text_file
     from modelfile.formatter import FormatResult, format_bytes, format_file
     from modelfile.formatter import format_modelfile as format  # noqa: A004 - the API's name
     from modelfile.ir import (
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
 
 _EXPORTS = {
     **dict.fromkeys(("EncodingError", "MfcError", "ModelfileError"), "modelfile.errors"),
-    **dict.fromkeys(("discover", "is_modelfile_name"), "modelfile.files"),
+    **dict.fromkeys(("check_text", "discover", "is_modelfile_name", "read_text_file"), "modelfile.files"),
     **dict.fromkeys(("FormatResult", "format_bytes", "format_file"), "modelfile.formatter"),
     **dict.fromkeys(("FixResult", "fix", "fix_file"), "modelfile.linter.fixes"),
     **dict.fromkeys(
@@ -111,6 +111,7 @@ __all__ = [
     "System",
     "Template",
     "Value",
+    "check_text",
     "discover",
     "fix",
     "fix_file",
@@ -122,4 +123,5 @@ __all__ = [
     "lint_bytes",
     "parse",
     "parse_file",
+    "read_text_file",
 ]

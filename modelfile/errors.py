@@ -94,6 +94,16 @@ class ModelfileError(MfcError):
         }
 
 
+class NotTextError(ModelfileError):
+    """A file given as a Modelfile that is not text at all (GGUF or safetensors weights,
+    or a NUL byte in its first 8 KB): reported at once as MF000, not parsed."""
+
+    code = "MF000"
+
+    def __init__(self, message: str, *, line: int = 1, column: int = 1, path: str | None = None) -> None:
+        super().__init__(message, code="MF000", line=line, column=column, path=path)
+
+
 class TemplateError(MfcError):
     """A Go TEMPLATE that cannot be parsed, translated or executed.
 
@@ -190,3 +200,24 @@ class UnsupportedRequestError(MfcError):
     (``"NAME" does not support thinking``, ``… does not support insert``)."""
 
     code = "unsupported-request"
+
+
+class InputError(MfcError):
+    """The command line asks to read input in a way that cannot work: standard input
+    closed, or piped to a command that would ignore it, or no Modelfile where the
+    command looks by default.  A usage error (exit 2)."""
+
+    code = "invalid-input"
+    exit_code = 2
+
+
+class StdinClosedError(InputError):
+    """``-`` (standard input) was asked for, but the process has no standard input."""
+
+    code = "stdin-closed"
+
+
+class StdinIgnoredError(InputError):
+    """Data was piped to a command that reads files, not standard input (``-`` reads it)."""
+
+    code = "stdin-ignored"

@@ -20,7 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelfile.errors import EncodingError, MfcError, ModelfileError
+from modelfile.errors import EncodingError, MfcError, ModelfileError, NotTextError
+from modelfile.files import check_text, read_text_file
 from modelfile.go.decoding import decode, encode, encoding_of, round_trips
 from modelfile.ir import Command, Comment, Message, Modelfile, Parameter, Quoting
 from modelfile.parser import parse
@@ -72,8 +73,25 @@ class FormatResult:
         )
         return "".join(lines)
 
-    def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "changed": self.changed, "error": self.error.to_dict() if self.error else None}
+    def to_dict(self, *, text: bool = False, diff: bool = False) -> dict[str, object]:
+        """The result as ``mfc fmt --json`` prints it: ``path``, ``changed`` (the file
+        was not in canonical form), ``error``; with ``text``, the canonical text (None
+        with an error); with ``diff``, the unified diff.
+
+        >>> import modelfile
+        >>> modelfile.format_bytes(b"from x\\n", path="<stdin>").to_dict(text=True)
+        {'path': '<stdin>', 'changed': True, 'error': None, 'text': 'FROM x\\n'}
+        """
+        record: dict[str, object] = {
+            "path": self.path,
+            "changed": self.changed,
+            "error": self.error.to_dict() if self.error else None,
+        }
+        if text:
+            record["text"] = None if self.error is not None else self.after
+        if diff:
+            record["diff"] = self.diff()
+        return record
 
 
 def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:
@@ -99,6 +117,7 @@ def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:
     'MF001'
     """
     try:
+        check_text(data, path=path)  # weights given by mistake: refused at once
         modelfile = parse(data, path=path)
     except ModelfileError as error:
         return FormatResult(path, "", "", error=error)
@@ -125,7 +144,9 @@ def format_file(path: str | os.PathLike[str], *, write: bool = True) -> FormatRe
     """
     name = os.fspath(path)
     try:
-        data = Path(name).read_bytes()
+        data = read_text_file(name)
+    except NotTextError as error:
+        return FormatResult(name, "", "", error=error)
     except OSError as error:
         unreadable = ModelfileError(f"cannot read Modelfile: {error.strerror or error}", code="MF000", path=name)
         return FormatResult(name, "", "", error=unreadable)

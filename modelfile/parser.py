@@ -81,10 +81,12 @@ def parse_recovering(
 
 
 def parse_file(path: str | os.PathLike[str]) -> Modelfile:
-    """Read and parse a Modelfile from disk."""
+    """Read and parse a Modelfile from disk; a file that is not text (``check_text``:
+    weights given by mistake) raises ``NotTextError`` (MF000) at once."""
+    from modelfile.files import read_text_file
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_text_file(path)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ModelfileError(f"cannot read Modelfile: {reason}", code="MF000", path=os.fspath(path)) from None

@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from builder.cli.options import echo_json, fail, json_option, store_option
+from builder.cli.options import (
+    display_name,
+    echo_json,
+    fail,
+    input_path,
+    json_option,
+    read_input,
+    stdin_filename_option,
+    store_option,
+)
 from builder.cli.quantize import quantize_flags
 
 
@@ -18,12 +27,11 @@ from builder.cli.quantize import quantize_flags
     "-f",
     "--file",
     "modelfile_path",
-    default="Modelfile",
-    show_default=True,
     metavar="MODELFILE",
-    help="The Modelfile to build.",
+    help="The Modelfile to build (default: ./Modelfile; - reads standard input).",
 )
 @click.option("-t", "--tag", "name", metavar="NAME", help="The model's name, e.g. mymodel:1.0 (or give it as NAME).")
+@stdin_filename_option
 @store_option
 @click.option("--dry-run", is_flag=True, help="Print the layers it would write; write nothing.")
 @click.option("--link", is_flag=True, help="Import GGUF files by hard link instead of copying (same filesystem).")
@@ -39,8 +47,9 @@ from builder.cli.quantize import quantize_flags
 @json_option
 def build_command(
     name_argument: str | None,
-    modelfile_path: str,
+    modelfile_path: str | None,
     name: str | None,
+    stdin_filename: str | None,
     store_root: str | None,
     dry_run: bool,
     link: bool,
@@ -56,11 +65,14 @@ def build_command(
 ) -> None:
     """Build the model NAME (or -t NAME) from a Modelfile into an Ollama-compatible store.
 
-    FROM may name a GGUF file (relative to the Modelfile's folder), a model already in
-    the store, or a blob (sha256:<hex>).  The same inputs always give the same model
-    ID.  With --quantize, the model layer is quantized once per source and options;
-    rebuilds reuse the result, and the unquantized file is not stored.  `mfc create
-    NAME -f Modelfile` is the same command, spelt as `ollama create`.
+    The Modelfile is ./Modelfile unless -f names another; -f - (or --stdin-filename)
+    reads it from standard input, and its relative paths then start from the current
+    folder (or --stdin-filename's).  FROM may name a GGUF file (relative to the
+    Modelfile's folder), a model already in the store, or a blob (sha256:<hex>).  The
+    same inputs always give the same model ID.  With --quantize, the model layer is
+    quantized once per source and options; rebuilds reuse the result, and the
+    unquantized file is not stored.  `mfc create NAME -f Modelfile` is the same
+    command, spelt as `ollama create`.
 
     Exit status: 0 built, 1 the Modelfile or its inputs are at fault (nothing is
     written), 2 usage error.
@@ -74,8 +86,7 @@ def build_command(
     if not model:
         raise click.UsageError("give the model's NAME (or -t NAME)")
     parse_name(model)  # a bad name is a usage error (exit 2), before anything is read
-    if not os.path.isfile(modelfile_path):
-        fail(f"{modelfile_path}: no such Modelfile", as_json=as_json, code=2 if modelfile_path == "Modelfile" else 1)
+    source = _modelfile(input_path(modelfile_path, stdin_filename, dash="-f -"), stdin_filename, as_json=as_json)
     quantize = None
     if quantize_type is not None:
         from builder import quantize_options  # only here: the quantizer loads numpy
@@ -90,11 +101,23 @@ def build_command(
             threads=threads,
         )
     printer = progress_printer(quiet=quiet or as_json)
-    result = build(
-        modelfile_path, model, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize
-    )
+    result = build(source, model, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize)
     printer.close()
     _report(result, as_json=as_json, dry_run=dry_run)
+
+
+def _modelfile(path: str, stdin_filename: str | None, *, as_json: bool) -> Any:
+    """What to build: the Modelfile at ``path``, or the one read from standard input
+    (``-``), parsed and placed at ``--stdin-filename`` (else the current folder)."""
+    from modelfile import check_text, parse
+
+    if path == "-":
+        data, name = read_input(path), display_name(path, stdin_filename)
+        check_text(data, path=name)
+        return parse(data, path=name)
+    if not os.path.isfile(path):
+        fail(f"{path}: no such Modelfile", as_json=as_json, code=2 if path == "Modelfile" else 1)
+    return path
 
 
 def _report(result: Any, *, as_json: bool, dry_run: bool) -> None:

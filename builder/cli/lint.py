@@ -8,7 +8,7 @@ import sys
 import click
 
 import modelfile
-from builder.cli.options import read_input, remember_json
+from builder.cli.options import input_paths, read_input, remember_json, stdin_filename_option
 from modelfile.linter import Diagnostic, Severity
 from modelfile.linter.report import FORMATS, render
 
@@ -24,9 +24,7 @@ from modelfile.linter.report import FORMATS, render
 @click.option("--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes or prefixes).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change what Ollama reads.")
-@click.option(
-    "--stdin-filename", metavar="PATH", help="Where standard input comes from (for relative paths and config)."
-)
+@stdin_filename_option
 def lint_command(
     paths: tuple[str, ...],
     fmt: str,
@@ -40,17 +38,20 @@ def lint_command(
 ) -> None:
     """Check Modelfiles for what Ollama rejects and for what it silently gets wrong.
 
-    PATHS are files, folders (searched for Modelfile, *.Modelfile, Modelfile.*) or -
-    for standard input; the default is the current folder.  Rules and severities come
-    from [tool.mfc.lint] in the nearest pyproject.toml.  `mfc rule CODE` explains a code.
+    PATHS are files, folders (searched for Modelfile, *.Modelfile and Modelfile.NAME,
+    not Modelfile.py, .md, .j2 …) or - for standard input (--stdin-filename implies
+    it); the default is ./Modelfile, and `mfc lint .` checks every Modelfile under the
+    current folder.  Rules and severities come from [tool.mfc.lint] in the nearest
+    pyproject.toml.  `mfc rule CODE` explains a code.
 
-    Exit 1 when any error is found (or any warning, with --strict).
+    Exit 1 when any error is found (or any warning, with --strict; a file that is not
+    text is MF000), 2 for a usage error.
     """
     if as_json:
         fmt = "json"
     chosen = tuple(c for s in select for c in s.split(","))
     left_out = tuple(c for s in ignore for c in s.split(","))
-    files = list(modelfile.discover(paths))
+    files = list(modelfile.discover(input_paths(paths, stdin_filename)))
     if not files:
         click.echo("mfc lint: no Modelfiles found", err=True)
     found: list[Diagnostic] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -23,24 +24,132 @@ json_option = click.option(
 )
 
 
-def read_input(path: str) -> bytes:
-    """A file's bytes, or standard input's for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+STDIN = "-"
+
+
+def read_input(path: str, *, text: bool = False) -> bytes:
+    """A file's bytes, or standard input's for ``-``; with ``text``, a file that is not
+    text is refused after its first 8 KB (``modelfile.read_text_file``)."""
+    if path == STDIN:
+        return read_stdin()
+    if text:
+        from modelfile import read_text_file
+
+        return read_text_file(path)
     return Path(path).read_bytes()
 
 
-def read_argument(path: str, param_hint: str) -> bytes:
+def read_stdin() -> bytes:
+    """All of standard input; when the process has none (``<&-``), a usage error."""
+    if sys.stdin is None:
+        from modelfile.errors import StdinClosedError
+
+        raise StdinClosedError("standard input is closed: give a file instead of -")
+    return sys.stdin.buffer.read()
+
+
+def stdin_is_terminal() -> bool:
+    """Whether standard input is a terminal (not when it is closed)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def piped_text() -> str:
+    """What was piped to standard input: "" on a terminal or when it is closed."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+def read_argument(path: str, param_hint: str, *, text: bool = False) -> bytes:
     """``read_input`` for a command-line argument: an unreadable file is a usage error."""
     try:
-        return read_input(path)
+        return read_input(path, text=text)
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint=param_hint) from None
 
 
-def display_name(path: str) -> str:
-    """How messages name a path (``<stdin>`` for ``-``)."""
-    return "<stdin>" if path == "-" else path
+def display_name(path: str, stdin_filename: str | None = None) -> str:
+    """How messages name a path: ``-`` is ``--stdin-filename``'s name, else ``<stdin>``."""
+    return (stdin_filename or "<stdin>") if path == STDIN else path
+
+
+stdin_filename_option = click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Read standard input (as -), naming it PATH in messages; relative paths and configuration are "
+    "found from PATH's folder.",
+)
+
+
+def input_paths(
+    paths: tuple[str, ...], stdin_filename: str | None = None, *, stdin_used: bool = False, dash: str = "-"
+) -> tuple[str, ...]:
+    """What a command reads, by the one rule for every command: ``-`` is standard input,
+    ``--stdin-filename`` implies it, no argument means ``./Modelfile``, and data piped to a
+    command that would not read it is an error (``dash``: how the command spells ``-``)."""
+    from modelfile.errors import InputError
+
+    if stdin_filename is not None and STDIN not in paths:
+        if paths:
+            raise InputError(f"--stdin-filename reads standard input: give {dash} or no file, not {paths[0]}")
+        paths = (STDIN,)
+    if STDIN not in paths and not stdin_used:
+        refuse_ignored_stdin(dash)
+    if not paths and not os.path.exists("Modelfile"):
+        raise InputError(f"no ./Modelfile here: name a file (or a folder to search), or {dash} for standard input")
+    return paths or ("Modelfile",)
+
+
+def input_path(path: str | None, stdin_filename: str | None = None, **rule: Any) -> str:
+    """``input_paths`` for a command that reads one file."""
+    return input_paths((path,) if path else (), stdin_filename, **rule)[0]
+
+
+def refuse_ignored_stdin(dash: str = "-") -> None:
+    """Data piped to a command that reads files is a usage error, rather than ignored."""
+    if stdin_has_data():
+        from modelfile.errors import StdinIgnoredError
+
+        raise StdinIgnoredError(f"standard input would be ignored: pass {dash} to read it")
+
+
+def stdin_has_data() -> bool:
+    """Whether standard input holds data (a pipe or file that is not empty), without
+    waiting: a terminal, a closed input or a pipe nobody has written to yet hold none."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        return False
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a file: a test's stream in memory
+        return _peek(getattr(stream, "buffer", stream))
+    return _fd_has_data(fd)
+
+
+def _peek(buffer: Any) -> bool:
+    """Whether a seekable stream has a byte left, leaving it where it was."""
+    if not buffer.seekable():
+        return False
+    at = buffer.tell()
+    found = buffer.read(1)
+    buffer.seek(at)
+    return bool(found)
+
+
+def _fd_has_data(fd: int) -> bool:
+    """Read one byte without blocking (the command will not read standard input, so
+    taking it is harmless); nothing is there yet, or at the end, is no data."""
+    try:
+        blocking = os.get_blocking(fd)
+        os.set_blocking(fd, False)
+    except (AttributeError, OSError):  # cannot be asked without waiting (Windows before 3.12)
+        return False
+    try:
+        return bool(os.read(fd, 1))
+    except OSError:  # BlockingIOError: an open pipe with nothing written
+        return False
+    finally:
+        os.set_blocking(fd, blocking)
 
 
 def write_through(text: str) -> None:

@@ -6,19 +6,32 @@ import json
 
 import click
 
-from builder.cli.options import display_name, echo_json, json_option, read_argument
-from modelfile import parse
+from builder.cli.options import (
+    display_name,
+    echo_json,
+    input_path,
+    json_option,
+    read_argument,
+    stdin_filename_option,
+)
+from modelfile import check_text, parse
 
 
 @click.command("parse")
-@click.argument("file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @json_option
-def parse_command(file: str, as_json: bool) -> None:
+def parse_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Parse FILE (or standard input) and print the commands Ollama reads from it.
 
-    Exit 0 when Ollama would accept the file, 1 when it would not.
+    FILE defaults to ./Modelfile; - (or --stdin-filename) reads standard input.  Exit
+    0 when Ollama would accept the file, 1 when it would not (or it is not a text
+    file), 2 for a usage error.
     """
-    modelfile = parse(read_argument(file, "FILE"), path=display_name(file))  # a ModelfileError exits 1
+    path = input_path(file, stdin_filename)
+    data, name = read_argument(path, "FILE", text=True), display_name(path, stdin_filename)
+    check_text(data, path=name)  # weights given by mistake: refused at once (exit 1)
+    modelfile = parse(data, path=name)  # a ModelfileError exits 1
     commands = [{"name": name, "args": args} for name, args in modelfile.ollama_commands()]
     if as_json:
         echo_json({"ok": True, "commands": commands})

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from builder.cli.options import JSON_OUTPUT, echo_json, fail, store_option, write_through
+from builder.cli.options import (
+    JSON_OUTPUT,
+    echo_json,
+    fail,
+    piped_text,
+    stdin_is_terminal,
+    store_option,
+    write_through,
+)
 
 if TYPE_CHECKING:
     from builder import Runner
@@ -57,10 +64,9 @@ def run_command(
     if output == "json":
         ctx.meta[JSON_OUTPUT] = True
     text = " ".join(prompt)
-    if not sys.stdin.isatty():
-        piped = sys.stdin.read()
-        text = f"{piped} {text}" if text and piped else piped or text
-    interactive = not text and sys.stdin.isatty()
+    piped = piped_text()
+    text = f"{piped} {text}" if text and piped else piped or text
+    interactive = not text and stdin_is_terminal()
     runner = Runner(open_store(store_root), name, overrides=parse_options(parameters), verbose=verbose)
     runner.require("chat" if interactive else "generate")
     _notes(runner)

@@ -11,30 +11,43 @@ from typing import Any
 import click
 
 import builder
-from builder.cli.options import display_name, echo_json, json_option, read_argument, store_option
+from builder.cli.options import (
+    display_name,
+    echo_json,
+    input_path,
+    json_option,
+    read_argument,
+    stdin_filename_option,
+    store_option,
+)
 from modelfile import template
+from modelfile.errors import InputError
 
 
-def _load(path: str) -> template.TemplateSource:
-    """The template in FILE (a template file, or a Modelfile's last TEMPLATE)."""
-    return template.load(read_argument(path, "FILE"), display_name(path))
+def _load(file: str | None, stdin_filename: str | None, *, stdin_used: bool = False) -> template.TemplateSource:
+    """The template in FILE (a template file, or a Modelfile's last TEMPLATE), found by
+    the rule every command follows (``input_path``)."""
+    path = input_path(file, stdin_filename, stdin_used=stdin_used)
+    return template.load(read_argument(path, "FILE"), display_name(path, stdin_filename))
 
 
 @click.group("template")
 def template_group() -> None:
     """Translate Ollama's Go chat templates to Jinja2 and render them like Ollama.
 
-    FILE is a template file, or a Modelfile (its last TEMPLATE is used); - reads
-    standard input.  render also takes a model in the store.
+    FILE is a template file, or a Modelfile (its last TEMPLATE is used); - (or
+    --stdin-filename) reads standard input; the default is ./Modelfile.  render also
+    takes a model in the store.
     """
 
 
 @template_group.command("translate")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @json_option
-def translate_command(file: str, as_json: bool) -> None:
+def translate_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Print the Jinja2 equivalent of the Go template in FILE."""
-    translation = _load(file).translate()
+    translation = _load(file, stdin_filename).translate()
     if as_json:
         echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
     else:
@@ -42,7 +55,8 @@ def translate_command(file: str, as_json: bool) -> None:
 
 
 @template_group.command("render")
-@click.argument("file", metavar="FILE|MODEL")
+@click.argument("file", metavar="[FILE|MODEL]", required=False)
+@stdin_filename_option
 @click.option(
     "--values",
     "values_path",
@@ -56,17 +70,29 @@ def translate_command(file: str, as_json: bool) -> None:
 )
 @store_option
 @json_option
-def render_command(file: str, values_path: str, kind: str | None, store_root: str | None, as_json: bool) -> None:
+def render_command(
+    file: str | None,
+    stdin_filename: str | None,
+    values_path: str,
+    kind: str | None,
+    store_root: str | None,
+    as_json: bool,
+) -> None:
     """Print the prompt Ollama builds from a request body, exactly.
 
     FILE is a Go template, a Modelfile (its TEMPLATE, SYSTEM and MESSAGEs, over
-    those of its FROM model) or a model in the store (--store); - reads standard
-    input.  The body is what /api/generate or /api/chat would get: the prompt is the
-    one Ollama's handler builds (what _debug_render_only returns), not cut to the
-    context window.  Unknown keys and wrong types are usage errors (exit 2).
+    those of its FROM model) or a model in the store (--store); - (or
+    --stdin-filename) reads standard input; the default is ./Modelfile.  The body is
+    what /api/generate or /api/chat would get: the prompt is the one Ollama's handler
+    builds (what _debug_render_only returns), not cut to the context window.  Unknown
+    keys and wrong types are usage errors (exit 2).
     """
-    data = read_argument(file, "FILE") if file == "-" or os.path.isfile(file) else None
-    model = builder.load_prompting(file, store=store_root, data=data)
+    if values_path == "-" and (file == "-" or stdin_filename is not None):
+        raise InputError("standard input can be read once: give FILE or --values as a file")
+    target = input_path(file, stdin_filename, stdin_used=values_path == "-")
+    data = read_argument(target, "FILE") if target == "-" or os.path.isfile(target) else None
+    named = (stdin_filename or target) if target == "-" else target
+    model = builder.load_prompting(named, store=store_root, data=data)
     prompt = model.render(_body(values_path), kind=kind)
     if as_json:
         echo_json({"ok": True, "prompt": prompt, "template": model.description})
@@ -83,14 +109,15 @@ def _body(values_path: str) -> Any:
 
 
 @template_group.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@stdin_filename_option
 @json_option
-def check_command(file: str, as_json: bool) -> None:
+def check_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Parse and translate the template in FILE, then render standard conversations.
 
     Exit 1, with line and column, when any step fails.
     """
-    source = _load(file)
+    source = _load(file, stdin_filename)
     result = source.check()
     if as_json:
         echo_json(result.to_dict())

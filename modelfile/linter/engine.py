@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 
-from modelfile.errors import ModelfileError
+from modelfile.errors import ModelfileError, NotTextError
+from modelfile.files import check_text, read_text_file
 from modelfile.ir import Modelfile
 from modelfile.linter.config import LintConfig, find_config
 from modelfile.linter.diagnostic import Diagnostic
@@ -40,7 +40,9 @@ def lint(
     else:
         path = os.fspath(target)
         try:
-            data = Path(path).read_bytes()
+            data = read_text_file(path)
+        except NotTextError as error:
+            return _run(None, [error], Source("", path), path, config, select, ignore)
         except OSError as error:
             failure = ModelfileError(f"cannot read Modelfile: {error.strerror or error}", code="MF000", path=path)
             return [_from_error(failure)]
@@ -56,7 +58,12 @@ def lint_bytes(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
 ) -> list[Diagnostic]:
-    """Lint Modelfile content; ``path`` (if any) places it for relative paths and config."""
+    """Lint Modelfile content; ``path`` (if any) places it for relative paths and config.
+    Content that is not text (``check_text``) is one MF000 diagnostic, found at once."""
+    try:
+        check_text(data, path=path)
+    except NotTextError as error:
+        return _run(None, [error], Source("", path), path, config, select, ignore)
     modelfile, errors, source = parse_recovering(data, path=path)
     return _run(modelfile, errors, source, path, config, select, ignore)
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelfile.errors import EncodingError, MfcError
+from modelfile.errors import EncodingError, MfcError, NotTextError
+from modelfile.files import read_text_file
 from modelfile.go.decoding import decode, encode, encoding_of, round_trips
 from modelfile.linter.config import LintConfig
 from modelfile.linter.diagnostic import Diagnostic, Edit
@@ -89,8 +90,8 @@ def fix_file(
     """
     name = os.fspath(path)
     try:
-        data = Path(name).read_bytes()
-    except OSError:
+        data = read_text_file(name)
+    except (OSError, NotTextError):  # lint says why, as MF000
         return FixResult(name, b"", 0, tuple(lint(name, config=config, select=select, ignore=ignore)))
     result = fix(data, path=name, unsafe=unsafe, config=config, select=select, ignore=ignore)
     if write and result.changed:

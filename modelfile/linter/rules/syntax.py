@@ -9,13 +9,16 @@ from modelfile.linter.rule import Rule
 
 class UnreadableFile(Rule):
     """## What it does
-    Reports a Modelfile that cannot be read at all.
+    Reports a Modelfile that cannot be read at all, or that is not text: GGUF or
+    safetensors weights, or anything with a NUL character in its first 8 KB.
 
     ## Why is this bad?
-    Nothing can be checked or built from a file that cannot be opened.
+    Nothing can be checked or built from a file that cannot be opened, and a binary
+    file given where a Modelfile belongs is a mistake (it is refused at once rather
+    than parsed as thousands of unknown instructions).
 
     ## Example
-    A path that names a folder, or a file without read permission.
+    A path that names a folder, a file without read permission, or `model.gguf`.
 
     ## Use instead
     A readable file.
