@@ -28,10 +28,18 @@ def template_group() -> None:
 
 @template_group.command("translate")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--target",
+    type=click.Choice(template.TARGETS),
+    default="mfc",
+    show_default=True,
+    help="mfc: runs in mfc's renderer (every construct); hf: a self-contained chat_template "
+    "for transformers, GGUF tokenizer.chat_template or llama-cpp-python (exit 1 listing what it cannot express).",
+)
 @json_option
-def translate_command(file: str, as_json: bool) -> None:
+def translate_command(file: str, target: str, as_json: bool) -> None:
     """Print the Jinja2 equivalent of the Go template in FILE."""
-    translation = _load(file).translate()
+    translation = _load(file).translate(target)
     if as_json:
         echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
     else:

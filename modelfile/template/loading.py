@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modelfile.errors import ModelfileError, NoTemplateError, TemplateError
+from modelfile.errors import ModelfileError, NoTemplateError, TemplateError, UnsupportedTemplateError
 from modelfile.go.decoding import decode
 from modelfile.ir import Template
 from modelfile.parser import parse
@@ -34,13 +34,18 @@ class TemplateSource:
     def locate(self, error: TemplateError) -> TemplateError:
         """``error`` (at a position in the template) at its position in the file."""
         line, column = self.where(error.line, error.column)
+        if isinstance(error, UnsupportedTemplateError) and error.constructs:
+            moved = tuple((*self.where(at_line, at_column), what) for at_line, at_column, what in error.constructs)
+            return UnsupportedTemplateError(
+                error.message, line=line, column=column, hint=error.hint, path=self.name, constructs=moved
+            )
         return type(error)(
             error.message, line=line, column=column, hint=error.hint, go_error=error.go_error, path=self.name
         )
 
-    def translate(self) -> Translation:
-        """The template translated to Jinja2 (``translate_template``)."""
-        return self._located(lambda: translate_template(self.text))
+    def translate(self, target: str = "mfc") -> Translation:
+        """The template translated to Jinja2 for ``target`` (``translate_template``)."""
+        return self._located(lambda: translate_template(self.text, target))
 
     def render(self, values: Mapping[str, Any]) -> str:
         """The prompt Ollama builds from the template and ``values`` (``render``)."""
