@@ -78,14 +78,20 @@ def render_command(file: str, values_path: str, as_json: bool) -> None:
 def check_command(file: str, as_json: bool) -> None:
     """Parse and translate the template in FILE, then render standard conversations.
 
-    Exit 1, with line and column, when any step fails.
+    Fields Ollama's data lacks are reported as lint reports them (MF403).  A GGUF file's
+    own Jinja tokenizer.chat_template is rendered in a sandbox, as transformers and
+    llama.cpp run it.  Exit 1, with line and column, when any step fails or finds a problem.
     """
     source = _load(file)
     result = source.check()
     if as_json:
         echo_json(result.to_dict())
     else:
-        click.echo(f"{source.name}: parses; renders through the {result.path} path")
+        click.echo(f"{source.name}: {result.summary}")
+        for f in result.findings:
+            click.echo(f"{source.name}:{f.line}:{f.column}: {f.code} {f.message}")
+            if f.hint:
+                click.echo(f"  = help: {f.hint}")
         for r in result.renders:
             status = f"ok ({r.characters} characters)" if r.ok else f"FAILED: {r.error}"
             click.echo(f"  {r.conversation:<18} {status}")
