@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from builder.cli.main import cli
 from modelfile import template
 from modelfile.errors import UnsupportedTemplateError
-from tests.vectors import find
+from tests.vectors import find, params
 
 DATA = Path(template.__file__).parent / "data"
 
@@ -130,6 +130,55 @@ def test_shipped_template_renders_like_ollama_or_is_refused(tmp_path: Path, name
         assert render(conversation) == template.render(go, conversation)
 
 
+#: A legacy template (.System/.Prompt/.Response): Ollama renders it turn by turn.
+LEGACY_TEMPLATE = """{{ if .System }}<|system|>
+{{ .System }}</s>
+{{ end }}{{ if .Prompt }}<|user|>
+{{ .Prompt }}</s>
+{{ end }}<|assistant|>
+{{ .Response }}</s>
+"""
+
+
+def ollama_cases() -> list[Any]:
+    """Ollama's own template tests whose input is a conversation (not chatPrompt's
+    truncation and images, not the suffix or prompt paths)."""
+
+    def wanted(case: Mapping[str, Any]) -> bool:
+        given = case.get("input") or {}
+        return (
+            case.get("kind") != "chat_prompt"
+            and "template" in case
+            and isinstance(case.get("expected"), str)
+            and not given.get("prompt")
+            and not given.get("suffix")
+        )
+
+    return params("templates/cases.json", wanted, lambda case: case["id"])
+
+
+@pytest.mark.parametrize("runner", sorted(RENDERERS))
+@pytest.mark.parametrize("case", ollama_cases())
+def test_ollama_test_cases_render_as_ollama_expects_or_are_refused(case: Mapping[str, Any], runner: str) -> None:
+    try:
+        chat_template = template.translate(case["template"], target="hf")
+    except UnsupportedTemplateError as error:
+        assert error.constructs
+        return
+    conversation = {"messages": [], **case["input"]}
+    conversation.pop("prompt", None), conversation.pop("suffix", None)
+    assert RENDERERS[runner](chat_template)(conversation) == case["expected"]
+
+
+@pytest.mark.parametrize("runner", sorted(RENDERERS))
+def test_legacy_template_renders_turn_by_turn_like_ollama(tmp_path: Path, runner: str) -> None:
+    code, out, err = translate_cli(tmp_path, LEGACY_TEMPLATE)
+    assert code == 0, err
+    render = RENDERERS[runner](out.removesuffix("\n"))
+    for conversation in CONVERSATIONS.values():
+        assert render(conversation) == template.render(LEGACY_TEMPLATE, conversation)
+
+
 @pytest.mark.parametrize("runner", sorted(RENDERERS))
 def test_tools_render_like_ollama(tmp_path: Path, runner: str) -> None:
     code, out, err = translate_cli(tmp_path, TOOLS_TEMPLATE)
@@ -152,7 +201,9 @@ def test_tools_render_like_ollama(tmp_path: Path, runner: str) -> None:
         ("{{ range .Messages }}{{ .Images }}{{ end }}", "1:22", "printing a list"),
         ("{{ range .Messages }}{{ .Prompt }}{{ end }}", "1:25", "not a field of a message"),
         ("{{ .System }}{{ .Messages }}", "1:14", "printing a list"),
-        ("{{ if .System }}{{ .System }}{{ end }}{{ .Prompt }}", "1:1", "legacy"),
+        ("{{ currentDate }}{{ .Prompt }}", "1:4", "last turn of a legacy template"),
+        ("{{ if .Prompt }}{{ .Response }}{{ else }}x{{ end }}", "1:1", "Ollama panics"),
+        ("{{ .Prompt }}{{ .Suffix }}", "1:17", "not set on Ollama's legacy path"),
         ("{{ range .Messages }}{{ .Content }}{{ end }}{{ .Prompt }}", "1:48", "Ollama prints <no value>"),
         ("{{ range .Messages }}{{ if eq .Role 1 }}x{{ end }}{{ end }}", "1:28", "comparison"),
         ("{{ range .Messages }}{{ index .Images 0 }}{{ end }}", "1:25", "index"),
@@ -174,3 +225,10 @@ def test_every_construct_is_listed_at_its_place_in_a_modelfile(tmp_path: Path) -
     error = json.loads(result.stdout)["error"]
     assert error["code"] == "MF402" and (error["line"], error["column"]) == (2, 37)
     assert [(c["line"], c["column"]) for c in error["constructs"]] == [(2, 37), (3, 1)]
+
+
+@pytest.mark.parametrize("runner", sorted(RENDERERS))
+def test_current_date_uses_the_strftime_now_both_provide(runner: str) -> None:
+    go = "{{- range .Messages }}{{ .Content }}{{ end }} Today is {{ currentDate }}"
+    conversation = {"messages": [{"role": "user", "content": "Hello"}]}
+    assert RENDERERS[runner](template.translate(go, target="hf"))(conversation) == template.render(go, conversation)

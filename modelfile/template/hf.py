@@ -9,12 +9,17 @@ Ollama's ``collate`` (consecutive messages of one role merged, system contents j
 ``.System``) written in Jinja, then the template, emitted by ``JinjaEmitter`` with the
 Go-typed runtime replaced by plain expressions where they are provably the same.
 
+Templates without ``.Messages`` take Ollama's legacy path, also written in Jinja: the
+turn loop over (system, prompt, response), each turn but the last rendered whole by a
+macro, the last one cut after its first ``.Response`` (``ollama.cut_after_response``).
+
 Types are followed statically (a message's ``.Content`` is a string, ``.ToolCalls`` a
 list of tool calls ...).  What plain Jinja cannot do the way Go does - printing anything
-but strings, integers and booleans, ``json``, ``printf`` verbs other than ``%s``, ``len``
-and ``slice`` of strings (bytes in Go), ``index``, comparisons of values of unknown type,
-the legacy ``.System``/``.Prompt``/``.Response`` path - is collected and refused in one
-``UnsupportedTemplateError`` that lists every construct with its line and column.
+but strings, integers, booleans and property types, ``json``, ``printf`` verbs other
+than ``%s``, ``len`` and ``slice`` of strings (bytes in Go), ``index``, comparisons of
+values of unknown type, testing a struct, fields Ollama's data lacks (``<no value>``),
+the legacy cases where Ollama panics or lacks its functions - is collected and refused
+in one ``UnsupportedTemplateError`` that lists every construct with its line and column.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from dataclasses import dataclass, replace
 from modelfile.errors import UnsupportedTemplateError
 from modelfile.template import nodes as n
 from modelfile.template.jinja import JinjaEmitter, Scope, literal_jinja, may_jump, quote_jinja
-from modelfile.template.parser import ParsedTemplate
+from modelfile.template.ollama import CutPanic, cut_after_response, vars_of, with_response
+from modelfile.template.parser import OLLAMA_FUNCTIONS, ParsedTemplate
 
 #: kind -> Go field -> (key in the chat-template data, kind of the field)
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
@@ -83,6 +89,23 @@ COLLATE = (
     '"tool_name": m["tool_name"] or "", "tool_call_id": m["tool_call_id"] or ""}] %}'
     "{% endif %}{% endfor %}"
     '{% set ollama.system = ollama.system|join("\\n\\n") %}'
+)
+
+_FLUSH = (
+    '{% set turns.list = turns.list + [{"System": turns.system, "Prompt": turns.prompt, "Response": turns.response}] %}'
+    '{% set turns.system = "" %}{% set turns.prompt = "" %}{% set turns.response = "" %}'
+)
+#: Ollama's legacy turn loop over the collated messages: a turn ends when a system
+#: message follows a prompt or a response, or a user message follows a response.
+LEGACY_TURNS = (
+    '{% set turns = namespace(list=[], system="", prompt="", response="") %}'
+    "{% for m in ollama.messages %}"
+    '{% if m["role"] == "system" %}{% if turns.prompt or turns.response %}' + _FLUSH + "{% endif %}"
+    '{% set turns.system = m["content"] %}'
+    '{% elif m["role"] == "user" %}{% if turns.response %}' + _FLUSH + "{% endif %}"
+    '{% set turns.prompt = m["content"] %}'
+    '{% elif m["role"] == "assistant" %}{% set turns.response = m["content"] %}{% endif %}'
+    "{% endfor %}" + _FLUSH
 )
 
 _ROOT = {
@@ -299,7 +322,11 @@ class HFEmitter(JinjaEmitter):
         for name in names:
             if base.kind == "refused":
                 return base
-            if base.kind == "root":
+            if base.kind == "legacy" and name in ("System", "Prompt", "Response"):
+                base = Typed(f"{base.expr}[{quote_jinja(name)}]", "string")
+            elif base.kind == "legacy" and name not in _ROOT:
+                return self.refuse(f".{name} is not set on Ollama's legacy path: Ollama prints <no value>", pos)
+            elif base.kind == "root" or base.kind == "legacy":
                 if name not in _ROOT:
                     why = "is not set on Ollama's messages path" if name in ("Prompt", "Suffix") else "is unknown"
                     return self.refuse(f".{name} {why}: Ollama prints <no value>", pos)
@@ -342,6 +369,10 @@ class HFEmitter(JinjaEmitter):
             return self.slice(args, raw, pos)
         if name in ("print", "println", "printf"):
             return self.printing(name, args, raw, pos)
+        if name in OLLAMA_FUNCTIONS and not scope.functions:
+            return self.refuse(
+                f"{name} in the last turn of a legacy template: Ollama renders it without its functions", pos
+            )
         if name == "currentDate":
             return Typed('strftime_now("%Y-%m-%d")', "string")
         return self.refuse(_WHY.get(name, f"{name} has no Jinja equivalent"), pos)
@@ -399,6 +430,7 @@ def _describe(kind: str) -> str:
 _NAMES = {
     "any": "a value of unknown type",
     "root": "the template's data",
+    "legacy": "the template's data",
     "proptype": "a property type",
     "message": "a message",
     "toolcall": "a tool call",
@@ -410,21 +442,37 @@ _NAMES = {
 }
 
 
-def translate_hf(template: ParsedTemplate, uses_messages: bool) -> str:
-    """Plain Jinja for a parsed template on Ollama's messages path, or refuse."""
+def translate_hf(template: ParsedTemplate, variables: tuple[str, ...]) -> str:
+    """Plain Jinja for a parsed template (``variables``: Ollama's ``Vars()``), or refuse."""
     emitter = HFEmitter(template)
-    if not uses_messages:
-        emitter.refused.append(
-            Construct(
-                1, 1, "the legacy .System/.Prompt/.Response path (Ollama renders it turn by turn); use range .Messages"
-            )
-        )
-        body = ""
-    else:
+    if "messages" in variables:
         body = emitter.body(template.root, Scope("_root", {}))
+    else:
+        body = legacy(emitter, with_response(template, vars_of(template)))  # Parse's appended .Response
     if emitter.refused:
         raise refusal(template, emitter.refused)
     return COLLATE + body
+
+
+def legacy(emitter: HFEmitter, root: n.List) -> str:
+    """Ollama's legacy path: a turn per (system, prompt, response), every turn but the
+    last rendered whole (``_turn``), the last cut after its first ``.Response`` and
+    without Ollama's functions (``_final``)."""
+    emitter.kinds["_root"] = emitter.var_kinds[0] = "legacy"
+    whole = emitter.body(root, Scope("_root", {}), last=False)
+    try:
+        cut = cut_after_response(root)
+    except CutPanic:
+        emitter.refuse(
+            "Ollama panics cutting this template after .Response (it sits in a branch with an else)", root.pos
+        )
+        cut = root
+    final = emitter.body(cut, Scope("_root", {}, functions=False), last=False)
+    return (
+        LEGACY_TURNS + "{% macro _turn(_root) %}" + whole + "{% endmacro %}"
+        "{% macro _final(_root) %}" + final + "{% endmacro %}"
+        "{% for t in turns.list %}{% if loop.last %}{{ _final(t) }}{% else %}{{ _turn(t) }}{% endif %}{% endfor %}"
+    )
 
 
 def refusal(template: ParsedTemplate, constructs: list[Construct]) -> UnsupportedTemplateError:

@@ -54,7 +54,7 @@ def translate_template(go: str, target: str = "mfc") -> Translation:
         from modelfile.template.hf import translate_hf
 
         mfc = translate_template(go)
-        return replace(mfc, jinja=translate_hf(mfc.parsed, mfc.uses_messages))
+        return replace(mfc, jinja=translate_hf(mfc.parsed, mfc.variables))
     parsed = parse_template(go)
     variables = vars_of(parsed)
     root = with_response(parsed, variables)
