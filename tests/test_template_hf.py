@@ -125,7 +125,7 @@ def test_shipped_template_renders_like_ollama_or_is_refused(tmp_path: Path, name
             assert f"  {line}:{column}: " in err
         return
     assert code == 0, err
-    render = RENDERERS[runner](out.removesuffix("\n"))  # click.echo's newline
+    render = RENDERERS[runner](out)  # as printed: Jinja drops the final newline of a source
     for conversation in CONVERSATIONS.values():
         assert render(conversation) == template.render(go, conversation)
 
@@ -174,7 +174,7 @@ def test_ollama_test_cases_render_as_ollama_expects_or_are_refused(case: Mapping
 def test_legacy_template_renders_turn_by_turn_like_ollama(tmp_path: Path, runner: str) -> None:
     code, out, err = translate_cli(tmp_path, LEGACY_TEMPLATE)
     assert code == 0, err
-    render = RENDERERS[runner](out.removesuffix("\n"))
+    render = RENDERERS[runner](out)
     for conversation in CONVERSATIONS.values():
         assert render(conversation) == template.render(LEGACY_TEMPLATE, conversation)
 
@@ -183,7 +183,7 @@ def test_legacy_template_renders_turn_by_turn_like_ollama(tmp_path: Path, runner
 def test_tools_render_like_ollama(tmp_path: Path, runner: str) -> None:
     code, out, err = translate_cli(tmp_path, TOOLS_TEMPLATE)
     assert code == 0, err
-    render = RENDERERS[runner](out.removesuffix("\n"))
+    render = RENDERERS[runner](out)
     tools = template.CONVERSATIONS["tools"]
     assert render(tools) == template.render(TOOLS_TEMPLATE, tools)
     assert "get_weather: Current weather city (string)" in render(tools)
@@ -232,3 +232,19 @@ def test_current_date_uses_the_strftime_now_both_provide(runner: str) -> None:
     go = "{{- range .Messages }}{{ .Content }}{{ end }} Today is {{ currentDate }}"
     conversation = {"messages": [{"role": "user", "content": "Hello"}]}
     assert RENDERERS[runner](template.translate(go, target="hf"))(conversation) == template.render(go, conversation)
+
+
+def test_a_translation_as_a_gguf_chat_template_renders_like_ollama(tmp_path: Path) -> None:
+    """Stored as tokenizer.chat_template, it is what mfc run (and template check) render."""
+    from modelfile.template.chat_jinja import gguf_chat_template
+    from tests.ggufs import write_gguf
+
+    go = (DATA / "gemma3-instruct.gotmpl").read_text(encoding="utf-8")
+    code, out, err = translate_cli(tmp_path, go)
+    assert code == 0, err
+    gguf = write_gguf(tmp_path / "m.gguf", {"general.architecture": "gemma3", "tokenizer.chat_template": out})
+    check = CliRunner().invoke(cli, ["template", "check", str(gguf)])
+    assert check.exit_code == 0 and "a Jinja chat template" in check.stdout
+    chat = gguf_chat_template(gguf.read_bytes(), str(gguf))
+    for conversation in CONVERSATIONS.values():
+        assert chat.render(conversation["messages"], conversation.get("tools")) == template.render(go, conversation)
