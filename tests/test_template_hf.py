@@ -248,3 +248,18 @@ def test_a_translation_as_a_gguf_chat_template_renders_like_ollama(tmp_path: Pat
     chat = gguf_chat_template(gguf.read_bytes(), str(gguf))
     for conversation in CONVERSATIONS.values():
         assert chat.render(conversation["messages"], conversation.get("tools")) == template.render(go, conversation)
+
+
+@pytest.mark.parametrize("runner", sorted(RENDERERS))
+def test_thinking_fields_render_like_ollama(runner: str) -> None:
+    go = (
+        "{{ if .Think }}<think on {{ .ThinkLevel }}>{{ end }}{{ if .IsThinkSet }}(set){{ end }}"
+        "{{ range .Messages }}{{ .Role }}:{{ .Content }}{{ if .Thinking }}[{{ .Thinking }}]{{ end }}\n{{ end }}"
+    )
+    render = RENDERERS[runner](template.translate(go, target="hf"))
+    conversations = [
+        *CONVERSATIONS.values(),
+        {"messages": [{"role": "assistant", "content": "4", "thinking": "2+2"}], "think": True, "is_think_set": True},
+    ]
+    for conversation in conversations:
+        assert render(conversation) == template.render(go, conversation)

@@ -10,7 +10,9 @@ Flow: Go text -> ``parser`` (grammar/gotemplate.lark) -> AST (``nodes``) -> Olla
 environment (``environment``) with Go-typed data (``values``) and runtime functions
 (``runtime``, ``modelfile.go.fmt``) -> Ollama's ``Execute`` paths (``prompt``).
 ``check`` renders standard conversations (``conversations``); ``load`` reads a template
-from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``).
+from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``),
+or a GGUF's own Jinja ``tokenizer.chat_template`` (``chat_jinja``).  ``translate(go,
+target="hf")`` emits a self-contained chat template instead (``hf``).
 """
 
 from __future__ import annotations
