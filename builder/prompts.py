@@ -14,14 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
-from jinja2.exceptions import TemplateError as JinjaTemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from modelfile.errors import TemplateExecutionError
 from modelfile.template import render
+from modelfile.template.chat_jinja import ChatTemplate
 from modelfile.template.truncation import chat_prompt
 from modelfile.template.truncation import tag_images as tag_images
 
@@ -57,29 +53,8 @@ class JinjaChatTemplate:
     description: str = "the GGUF's chat template"
 
     def render(self, messages: Sequence[Message], tools: list[Any] | None) -> str:
-        environment = ImmutableSandboxedEnvironment(
-            trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
-        )
-
-        def raise_exception(message: str) -> None:
-            raise TemplateExecutionError(f"the chat template refused the conversation: {message}")
-
-        def strftime_now(fmt: str) -> str:
-            return datetime.now().strftime(fmt)
-
-        try:
-            template = environment.from_string(self.source)
-            return template.render(
-                messages=list(messages),
-                tools=tools or None,
-                add_generation_prompt=True,
-                bos_token=self.bos_token,
-                eos_token=self.eos_token,
-                raise_exception=raise_exception,
-                strftime_now=strftime_now,
-            )
-        except JinjaTemplateError as error:
-            raise TemplateExecutionError(f"the GGUF's chat template failed: {error}") from None
+        """As ``mfc template check`` renders it (``modelfile.template.chat_jinja``)."""
+        return ChatTemplate(self.source, self.bos_token, self.eos_token).render(messages, tools)
 
 
 def conversation(system: str | None, history: Sequence[Message], new: Sequence[Message]) -> list[Message]:

@@ -17,6 +17,8 @@ command line itself is at fault (a bad model name, a bad configuration).
 
 from __future__ import annotations
 
+from typing import Any
+
 from modelfile.source import render_excerpt
 
 
@@ -161,9 +163,37 @@ class TemplateError(MfcError):
 
 
 class UnsupportedTemplateError(TemplateError):
-    """Valid Go, but mfc cannot translate it to Jinja2 faithfully."""
+    """Valid Go, but mfc cannot translate it to Jinja2 faithfully.
+
+    ``constructs`` lists every construct a translation target cannot express, as
+    ``(line, column, what)``; ``line``/``column`` are then those of the first one.
+    """
 
     code = "MF402"
+
+    def __init__(self, message: str, *, constructs: tuple[tuple[int, int, str], ...] = (), **where: Any) -> None:
+        super().__init__(message, **where)
+        self.constructs = constructs
+
+    def __str__(self) -> str:
+        listed = "; ".join(f"{line}:{column} {what}" for line, column, what in self.constructs)
+        return super().__str__() + (f": {listed}" if listed else "")
+
+    def render(self) -> str:
+        """The first line, each construct on a line of its own, the first one's caret, the hint."""
+        if not self.constructs:
+            return super().render()
+        out = [TemplateError.__str__(self)]
+        out += [f"  {line}:{column}: {what}" for line, column, what in self.constructs]
+        if self.source_line is not None:
+            out.append(render_excerpt(self.source_line, self.line, self.column))
+        if self.hint:
+            out.append(f"  = help: {self.hint}")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict[str, object]:
+        listed = [{"line": line, "column": column, "message": what} for line, column, what in self.constructs]
+        return {**super().to_dict(), **({"constructs": listed} if listed else {})}
 
 
 class TemplateExecutionError(TemplateError):

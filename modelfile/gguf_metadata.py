@@ -189,8 +189,15 @@ def read_metadata(path: str | os.PathLike[str], *, arrays: Iterable[str] = (), t
             return meta
 
 
+def read_metadata_bytes(data: bytes, name: str, *, arrays: Iterable[str] = ()) -> GGUFMetadata:
+    """``read_metadata`` for a GGUF file's content already in memory (``name`` for messages)."""
+    if len(data) < 8:
+        raise GGUFError(f"{name}: not a GGUF file (only {len(data)} bytes)")
+    return _Reader(name, data, len(data)).read(set(arrays))
+
+
 class _Reader:
-    def __init__(self, path: str, data: mmap.mmap, size: int) -> None:
+    def __init__(self, path: str, data: mmap.mmap | bytes, size: int) -> None:
         self.path, self.data, self.size, self.pos = path, data, size, 0
         self.endian = "<"
         self.wide = True  # u64 counts and lengths (version >= 2)

@@ -44,10 +44,18 @@ def template_group() -> None:
 @template_group.command("translate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @stdin_filename_option
+@click.option(
+    "--target",
+    type=click.Choice(template.TARGETS),
+    default="mfc",
+    show_default=True,
+    help="mfc: runs in mfc's renderer (every construct); hf: a self-contained chat_template "
+    "for transformers, GGUF tokenizer.chat_template or llama-cpp-python (exit 1 listing what it cannot express).",
+)
 @json_option
-def translate_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
+def translate_command(file: str | None, stdin_filename: str | None, target: str, as_json: bool) -> None:
     """Print the Jinja2 equivalent of the Go template in FILE."""
-    translation = _load(file, stdin_filename).translate()
+    translation = _load(file, stdin_filename).translate(target)
     if as_json:
         echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
     else:
@@ -115,14 +123,20 @@ def _body(values_path: str) -> Any:
 def check_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Parse and translate the template in FILE, then render standard conversations.
 
-    Exit 1, with line and column, when any step fails.
+    Fields Ollama's data lacks are reported as lint reports them (MF403).  A GGUF file's
+    own Jinja tokenizer.chat_template is rendered in a sandbox, as transformers and
+    llama.cpp run it.  Exit 1, with line and column, when any step fails or finds a problem.
     """
     source = _load(file, stdin_filename)
     result = source.check()
     if as_json:
         echo_json(result.to_dict())
     else:
-        click.echo(f"{source.name}: parses; renders through the {result.path} path")
+        click.echo(f"{source.name}: {result.summary}")
+        for f in result.findings:
+            click.echo(f"{source.name}:{f.line}:{f.column}: {f.code} {f.message}")
+            if f.hint:
+                click.echo(f"  = help: {f.hint}")
         for r in result.renders:
             status = f"ok ({r.characters} characters)" if r.ok else f"FAILED: {r.error}"
             click.echo(f"  {r.conversation:<18} {status}")

@@ -10,7 +10,9 @@ Flow: Go text -> ``parser`` (grammar/gotemplate.lark) -> AST (``nodes``) -> Olla
 environment (``environment``) with Go-typed data (``values``) and runtime functions
 (``runtime``, ``modelfile.go.fmt``) -> Ollama's ``Execute`` paths (``prompt``).
 ``check`` renders standard conversations (``conversations``); ``load`` reads a template
-from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``).
+from a file or a Modelfile's last TEMPLATE and places errors in that file (``loading``),
+or a GGUF's own Jinja ``tokenizer.chat_template`` (``chat_jinja``).  ``translate(go,
+target="hf")`` emits a self-contained chat template instead (``hf``).
 ``request_prompt`` builds the prompt of an ``/api/generate`` or ``/api/chat`` request
 body as Ollama's handlers do (``request``), cut to the context by ``chat_prompt``.
 """
@@ -31,7 +33,7 @@ from modelfile.errors import (
 
 # Imported now, not lazily: loading the submodule ``translate`` later would rebind the
 # package's name ``translate`` from the function below to the submodule.
-from modelfile.template.translate import Translation, translate_template
+from modelfile.template.translate import TARGETS, Translation, translate_template
 
 if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
     from modelfile.template.conversations import CONVERSATIONS, CheckResult, Rendered, check
@@ -64,6 +66,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CONVERSATIONS",
+    "TARGETS",
     "ChatFormat",
     "CheckResult",
     "NamedTemplate",
@@ -92,9 +95,26 @@ __all__ = [
 ]
 
 
-def translate(go_template: str) -> str:
-    """The Jinja2 source equivalent to a Go template (runs with ``environment.environment()``)."""
-    return translate_template(go_template).jinja
+def translate(go_template: str, target: str = "mfc") -> str:
+    """The Jinja2 source equivalent to a Go template.
+
+    ``target="mfc"`` (the default) runs in mfc's renderer (``environment.environment()``);
+    ``target="hf"`` is a self-contained chat template over ``messages`` and ``tools`` for
+    transformers' ``apply_chat_template`` or llama-cpp-python, refused with every
+    construct it cannot express (``UnsupportedTemplateError.constructs``).
+
+    >>> from modelfile import template
+    >>> chat = template.translate("{{ range .Messages }}{{ .Role }}: {{ .Content }}\\n{{ end }}", target="hf")
+    >>> from jinja2.sandbox import ImmutableSandboxedEnvironment
+    >>> ImmutableSandboxedEnvironment().from_string(chat).render(messages=[{"role": "user", "content": "hi"}])
+    'user: hi\\n'
+    >>> try:
+    ...     template.translate("{{ range .Messages }}{{ json .ToolCalls }}{{ end }}", target="hf")
+    ... except template.UnsupportedTemplateError as error:
+    ...     print(error.constructs)
+    ((1, 25, "json is Go's encoding/json (key order, escapes, number format); Jinja's tojson differs"),)
+    """
+    return translate_template(go_template, target).jinja
 
 
 def render(go_template: str, values: Mapping[str, Any]) -> str:

@@ -56,13 +56,46 @@ TYPES: dict[str, dict[str, str]] = {
 REMOVED = {"First": "removed in 2023", "Context": "removed in 2023"}
 
 
+#: How messages name each type of TYPES.
+OWNERS = {
+    "root": "the template's data",
+    "message": "a message",
+    "toolcall": "a tool call",
+    "callfunction": "a tool call's function",
+    "tool": "a tool",
+    "toolfunction": "a tool's function",
+    "parameters": "a tool's parameters",
+    "property": "a tool property",
+}
+
+
 @dataclass(frozen=True)
 class UnknownField:
+    """A field Ollama's data does not have (lint's MF403, ``template check``)."""
+
     name: str
     owner: str  # the type that lacks it
     pos: n.Pos
     suggestion: str | None
     note: str | None
+
+    code = "MF403"
+
+    @property
+    def message(self) -> str:
+        """What Ollama does with it: the root is a Go map (a missing key prints ``<no value>``
+        and is false); every other owner is a Go struct (executing the field fails)."""
+        what = f".{self.name} is not a field of {OWNERS.get(self.owner, self.owner)}"
+        if self.owner == "root":
+            return f"{what}: Ollama prints it as <no value> and it is false in conditions"
+        return f"{what}: Ollama fails to render the prompt there (can't evaluate field {self.name})"
+
+    @property
+    def hint(self) -> str | None:
+        hint = f"did you mean .{self.suggestion}?" if self.suggestion else None
+        if self.note:
+            hint = f".{self.name} was {self.note}" + (f"; {hint}" if hint else "")
+        return hint
 
 
 def unknown_fields(root: n.List) -> list[UnknownField]:

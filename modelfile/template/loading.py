@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modelfile.errors import ModelfileError, NoTemplateError, TemplateError
+from modelfile.errors import ModelfileError, NoTemplateError, TemplateError, UnsupportedTemplateError
+from modelfile.gguf_metadata import MAGIC
 from modelfile.go.decoding import decode
 from modelfile.ir import Template
 from modelfile.parser import parse
-from modelfile.template.conversations import CheckResult, check
+from modelfile.template.chat_jinja import KEY, ChatTemplate, gguf_chat_template
+from modelfile.template.conversations import CheckResult, check, check_chat_template
 from modelfile.template.locate import value_position
 from modelfile.template.prompt import execute
 from modelfile.template.translate import Translation, translate_template
@@ -30,26 +32,49 @@ class TemplateSource:
     text: str
     name: str  # the file, as error messages name it
     where: Where = lambda line, column: (line, column)
+    chat: ChatTemplate | None = None  # a GGUF's Jinja tokenizer.chat_template, not a Go template
 
     def locate(self, error: TemplateError) -> TemplateError:
         """``error`` (at a position in the template) at its position in the file."""
         line, column = self.where(error.line, error.column)
+        if isinstance(error, UnsupportedTemplateError) and error.constructs:
+            moved = tuple((*self.where(at_line, at_column), what) for at_line, at_column, what in error.constructs)
+            return UnsupportedTemplateError(
+                error.message, line=line, column=column, hint=error.hint, path=self.name, constructs=moved
+            )
         return type(error)(
             error.message, line=line, column=column, hint=error.hint, go_error=error.go_error, path=self.name
         )
 
-    def translate(self) -> Translation:
-        """The template translated to Jinja2 (``translate_template``)."""
-        return self._located(lambda: translate_template(self.text))
+    def translate(self, target: str = "mfc") -> Translation:
+        """The template translated to Jinja2 for ``target`` (``translate_template``)."""
+        self._go_only()
+        return self._located(lambda: translate_template(self.text, target))
 
     def render(self, values: Mapping[str, Any]) -> str:
         """The prompt Ollama builds from the template and ``values`` (``render``)."""
+        self._go_only()
         translation = self.translate()
         return self._located(lambda: execute(translation, values))
 
     def check(self) -> CheckResult:
-        """The template parsed, translated and rendered with the standard conversations (``check``)."""
-        return self._located(lambda: check(self.text))
+        """The template parsed, translated and rendered with the standard conversations
+        (``check``), lint's findings placed in the file; a GGUF's Jinja chat template is
+        rendered with them (``check_chat_template``)."""
+        chat = self.chat
+        if chat is not None:
+            return self._located(lambda: check_chat_template(chat))
+        result = self._located(lambda: check(self.text))
+        placed = [
+            replace(f, line=at[0], column=at[1]) for f in result.findings for at in [self.where(f.line, f.column)]
+        ]
+        return replace(result, findings=tuple(placed))
+
+    def _go_only(self) -> None:
+        if self.chat is not None:
+            raise NoTemplateError(
+                f"{self.name} holds a Jinja chat template ({KEY}), not a Go template: mfc template check renders it"
+            )
 
     def _located(self, work: Callable[[], T]) -> T:
         try:
@@ -70,7 +95,12 @@ def load(data: bytes | str, name: str = "<string>") -> TemplateSource:
     Traceback (most recent call last):
       ...
     modelfile.errors.TemplateError: Modelfile:2:11: MF401 unexpected EOF: this {{ if }} has no {{ end }}
+
+    A GGUF file gives its ``tokenizer.chat_template``: Jinja, which only ``check`` reads.
     """
+    if isinstance(data, bytes) and data[:4] == MAGIC:
+        chat = gguf_chat_template(data, name)
+        return TemplateSource(chat.source, name, chat=chat)
     try:
         modelfile = parse(data, path=name)
     except ModelfileError:

@@ -10,7 +10,7 @@ path), the whole template runs once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from modelfile.template.jinja import JinjaEmitter, Scope, quote_jinja
@@ -37,8 +37,24 @@ class Translation:
         return "messages" in self.variables
 
 
+#: Translation targets: ``mfc`` runs in mfc's renderer (``environment``), with Go's
+#: runtime functions and every construct; ``hf`` is a self-contained Hugging Face
+#: ``chat_template`` (``hf``), refused when the template needs more than plain Jinja.
+TARGETS = ("mfc", "hf")
+
+
 @lru_cache(maxsize=256)
-def translate_template(go: str) -> Translation:
+def translate_template(go: str, target: str = "mfc") -> Translation:
+    """Translate Go template text for ``target`` (one of ``TARGETS``); raise
+    ``TemplateError`` where it does not parse, ``UnsupportedTemplateError`` where the
+    target cannot express it."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown translation target {target!r}: expected one of {', '.join(TARGETS)}")
+    if target == "hf":
+        from modelfile.template.hf import translate_hf
+
+        mfc = translate_template(go)
+        return replace(mfc, jinja=translate_hf(mfc.parsed, mfc.variables))
     parsed = parse_template(go)
     variables = vars_of(parsed)
     root = with_response(parsed, variables)

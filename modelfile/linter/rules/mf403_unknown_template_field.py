@@ -7,17 +7,6 @@ from modelfile.linter.rule import LintContext, Rule
 from modelfile.linter.templates import analysis, span_in_template
 from modelfile.template.fields import unknown_fields
 
-_OWNERS = {
-    "root": "the template's data",
-    "message": "a message",
-    "toolcall": "a tool call",
-    "callfunction": "a tool call's function",
-    "tool": "a tool",
-    "toolfunction": "a tool's function",
-    "parameters": "a tool's parameters",
-    "property": "a tool property",
-}
-
 
 class UnknownTemplateField(Rule):
     """## What it does
@@ -26,9 +15,11 @@ class UnknownTemplateField(Rule):
     `range .Messages`.
 
     ## Why is this bad?
-    Ollama executes templates with `missingkey=zero`: an unknown field is silently
-    nothing, so `{{ if .First }}{{ .System }}{{ end }}` never shows the system prompt and
-    `{{ .Promt }}` prints `<no value>` into the prompt.
+    The template's data is a Go map: an unknown field of it is false in conditions and
+    prints `<no value>`, so `{{ if .First }}{{ .System }}{{ end }}` never shows the system
+    prompt and `{{ .Promt }}` puts `<no value>` into the prompt.  Messages, tool calls and
+    tools are Go structs: an unknown field of one (`.Contnet`) makes Ollama's render fail
+    with `can't evaluate field`.
 
     ## Example
     ```modelfile
@@ -50,10 +41,5 @@ class UnknownTemplateField(Rule):
         if found is None or found.parsed is None:
             return
         for field in unknown_fields(found.parsed.root):
-            owner = _OWNERS.get(field.owner, field.owner)
-            message = f".{field.name} is not a field of {owner}: Ollama renders it as nothing"
-            hint = f"did you mean .{field.suggestion}?" if field.suggestion else None
-            if field.note:
-                hint = f".{field.name} was {field.note}" + (f"; {hint}" if hint else "")
             span = span_in_template(ctx, found.command, field.pos.line, field.pos.column, len(field.name) + 1)
-            yield ctx.report(self, span, message, hint=hint)
+            yield ctx.report(self, span, field.message, hint=field.hint)
