@@ -75,6 +75,7 @@ _EXPORTS = {
     "CapabilityError": "builder.errors",
     "ChatSession": "builder.session",
     "parse_options": "builder.run_options",
+    "parse_format": "builder.run_options",
     "Prompting": "builder.prompting",
     "load_prompting": "builder.prompting",
     "render_request": "builder.prompting",
@@ -129,6 +130,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.quantizer import quantize as quantize
     from builder.quantizer import quantize_options as quantize_options
     from builder.run import Runner as Runner
+    from builder.run_options import parse_format as parse_format
     from builder.run_options import parse_options as parse_options
     from builder.session import ChatSession as ChatSession
     from builder.show import show_json as show_json

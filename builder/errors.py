@@ -50,9 +50,11 @@ class RunError(MfcError):
 
 
 class OptionError(RunError):
-    """A run option that is unknown, of the wrong type, or fixed when the model loaded."""
+    """A run option that is unknown, of the wrong type, or fixed when the model loaded:
+    the caller's mistake (a usage error on the command line)."""
 
     code = "invalid-option"
+    exit_code = 2
 
 
 class CapabilityError(RunError):

@@ -13,6 +13,16 @@ Traceback (most recent call last):
 builder.errors.OptionError: option "top_k" must be of type integer
 >>> parse_options([("stop", "a"), ("stop", "b"), ("seed", "42")])
 {'stop': ['a', 'b'], 'seed': 42}
+>>> parse_options([("temperature", "hot")])
+Traceback (most recent call last):
+    ...
+builder.errors.OptionError: parameter temperature: invalid float value [hot]
+>>> parse_options([("temprature", "0.2")])
+Traceback (most recent call last):
+    ...
+builder.errors.OptionError: unknown parameter 'temprature'; did you mean temperature?
+>>> parse_format('{"type": "object", "properties": {"age": {"type": "integer"}}}')["type"]
+'object'
 """
 
 from __future__ import annotations
@@ -36,7 +46,9 @@ def typed_parameter(name: str, value: str) -> Any:
     try:
         typed = convert(name, value)
     except ParameterError as error:
-        raise OptionError(str(error)) from None
+        hint = suggest_parameter(name) if error.code == "MF201" else None
+        suffix = f"; did you mean {hint}?" if hint else ""
+        raise OptionError(str(error) + suffix if error.code == "MF201" else f"parameter {name}: {error}") from None
     if typed is None:
         raise OptionError(f"parameter {name} is deprecated and ignored")
     return typed
@@ -109,3 +121,29 @@ def sampling(options: Mapping[str, Any]) -> dict[str, Any]:
         "presence_penalty": float(options["presence_penalty"]),
         "frequency_penalty": float(options["frequency_penalty"]),
     }
+
+
+def parse_format(value: str) -> str | dict[str, Any]:
+    """What ``--format`` constrains an answer to: ``json`` (any JSON value), or a JSON
+    schema given as JSON text or as the path of a file holding one (Ollama's
+    ``format`` field)."""
+    import json
+    import os
+
+    if value == "json":
+        return value
+    text = value
+    if not value.lstrip().startswith("{") and os.path.isfile(value):
+        try:
+            with open(value, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise OptionError(f"format: cannot read {value}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        schema = json.loads(text)
+    except ValueError as error:
+        message = f"format: {value!r} is not json, a JSON schema or a file holding one ({error})"
+        raise OptionError(message) from None
+    if not isinstance(schema, dict):
+        raise OptionError(f"format: a JSON schema is an object, not {type(schema).__name__}")
+    return schema

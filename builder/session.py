@@ -17,7 +17,7 @@ from typing import Any
 
 from builder.generation import Chunk, Done
 from builder.prompts import Message
-from builder.run import Runner
+from builder.run import Format, Runner
 from builder.run_options import parse_options, request_options
 from builder.show import parameters_text, summary
 from builder.streaming import GenerationStream, Signal
@@ -26,8 +26,16 @@ from builder.streaming import GenerationStream, Signal
 class ChatSession:
     """The conversation, system message and parameters sent with every message."""
 
-    def __init__(self, runner: Runner, *, system: str | None = None, options: Mapping[str, object] | None = None):
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        system: str | None = None,
+        options: Mapping[str, object] | None = None,
+        format: Format = None,  # noqa: A002 - Ollama's field name
+    ):
         self.runner = runner
+        self.format = format  # every answer's constraint: "json" or a JSON schema
         self.system = runner.system if system is None else system
         self.options: dict[str, Any] = request_options(options)
         runner.check_options(self.options)
@@ -37,7 +45,9 @@ class ChatSession:
         """Stream the answer to ``text``; the exchange is kept once the answer is complete
         (not when it is closed or cancelled).  A bad request raises here."""
         new = [{"role": "user", "content": text}]
-        stream = self.runner.stream([*self.history, *new], options=self.options, system=self.system, cancel=cancel)
+        stream = self.runner.stream(
+            [*self.history, *new], options=self.options, system=self.system, cancel=cancel, format=self.format
+        )
         return self._keep(new, stream)
 
     def _keep(self, new: list[Message], stream: GenerationStream) -> Generator[Chunk, None, None]:

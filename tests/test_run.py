@@ -77,9 +77,7 @@ def test_a_fixed_seed_gives_the_same_text_twice(store: Store) -> None:
 
 
 def test_num_predict_limits_the_answer(store: Store) -> None:
-    result = run(
-        store, "assistant", "Tell me a long story about dragons.", "-p", "num_predict", "5", "--format", "json"
-    )
+    result = run(store, "assistant", "Tell me a long story about dragons.", "-p", "num_predict", "5", "--json")
     record = json.loads(result.stdout)
     assert record["eval_count"] == 5
     assert record["done_reason"] == "length"
@@ -90,11 +88,11 @@ def test_num_predict_limits_the_answer(store: Store) -> None:
 
 
 def test_stop_cuts_the_answer_before_the_stop_text(store: Store) -> None:
-    full = json.loads(run(store, "plain", QUESTION, "--format", "json").stdout)["response"]
+    full = json.loads(run(store, "plain", QUESTION, "--json").stdout)["response"]
     words = full.split()
     assert len(words) >= 4, full
     stop = words[len(words) // 2]
-    cut = json.loads(run(store, "plain", QUESTION, "-p", "stop", stop, "--format", "json").stdout)
+    cut = json.loads(run(store, "plain", QUESTION, "-p", "stop", stop, "--json").stdout)
     assert cut["done_reason"] == "stop"
     assert cut["response"] == full[: full.index(stop)]
 
@@ -103,8 +101,8 @@ def test_system_and_messages_shape_the_prompt_and_the_answer(store: Store) -> No
     pirate = Runner(store, "pirate")
     prompt = pirate.prompt_for([{"role": "user", "content": QUESTION}])
     assert prompt.index("You are a pirate") < prompt.index("Arr, a pirate I be!") < prompt.index(QUESTION)
-    plain_answer = json.loads(run(store, "plain", QUESTION, "--format", "json").stdout)["response"]
-    pirate_answer = json.loads(run(store, "pirate", QUESTION, "--format", "json").stdout)["response"]
+    plain_answer = json.loads(run(store, "plain", QUESTION, "--json").stdout)["response"]
+    pirate_answer = json.loads(run(store, "pirate", QUESTION, "--json").stdout)["response"]
     assert pirate_answer != plain_answer
     override = Runner(store, "assistant")
     override.system = "Answer only in French."
@@ -159,19 +157,18 @@ def test_fit_drops_the_oldest_messages_but_keeps_system_and_the_last() -> None:
 
 
 def test_stdin_is_the_prompt_and_errors_are_one_line(store: Store) -> None:
-    piped = run(store, "plain", "--format", "json", stdin=QUESTION)
+    piped = run(store, "plain", "--json", stdin=QUESTION)
     assert QUESTION in Runner(store, "plain").prompt_for([{"role": "user", "content": QUESTION}])
     assert (
-        json.loads(piped.stdout)["response"]
-        == json.loads(run(store, "plain", QUESTION, "--format", "json").stdout)["response"]
+        json.loads(piped.stdout)["response"] == json.loads(run(store, "plain", QUESTION, "--json").stdout)["response"]
     )
-    for args, expected in (
-        (("nobody", "hi"), "error: model 'nobody:latest' not found"),
-        (("plain", "hi", "-p", "top_k", "many"), "error: invalid int value [many]"),
-        (("plain", "hi", "-p", "colour", "red"), "error: unknown parameter 'colour'"),
+    for args, expected, code in (  # a bad -p is the command line's fault: exit 2 (issue 10)
+        (("nobody", "hi"), "error: model 'nobody:latest' not found", 1),
+        (("plain", "hi", "-p", "top_k", "many"), "error: parameter top_k: invalid int value [many]", 2),
+        (("plain", "hi", "-p", "colour", "red"), "error: unknown parameter 'colour'", 2),
     ):
         result = run(store, *args)
-        assert result.returncode == 1
+        assert result.returncode == code
         assert result.stderr.strip().splitlines() == [expected + result.stderr.strip()[len(expected) :]]
         assert result.stderr.startswith(expected)
 
@@ -447,7 +444,7 @@ def test_module_level_calls_load_answer_and_free(store: Store, plain: Runner) ->
 def test_an_embedding_model_embeds_and_does_not_generate(minilm: Store) -> None:
     result = mfc("run", "minilm", "hello", "--store", str(minilm.root))
     assert (result.returncode, result.stdout, result.stderr) == (1, "", 'error: "minilm" does not support generate\n')
-    as_json = mfc("run", "minilm", "hello", "--format", "json", "--store", str(minilm.root))
+    as_json = mfc("run", "minilm", "hello", "--json", "--store", str(minilm.root))
     assert json.loads(as_json.stdout)["error"] == {
         "code": "unsupported-capability",
         "message": '"minilm" does not support generate',
@@ -530,3 +527,48 @@ def test_the_api_docstring_examples_run() -> None:
         outcome = doctest.testmod(module)
         assert outcome.failed == 0, module.__name__
     assert doctest.testmod(builder.generation).attempted >= 4
+
+
+# ---- mfc run as ollama run: --format constrains, --json records, --verbose times (issue 10) ----
+
+
+def test_format_json_constrains_the_answer_and_json_prints_the_record(store: Store) -> None:
+    """``--format json`` printed a statistics record; in Ollama it constrains the answer."""
+    answer = run(store, "plain", "List three colours as JSON.", "--format", "json", "-p", "num_predict", "48")
+    assert answer.returncode == 0, answer.stderr
+    assert not answer.stdout.lstrip().startswith('{"model"')  # the answer itself, not the record
+    record = json.loads(run(store, "plain", QUESTION, "--json", "-p", "num_predict", "4").stdout)
+    assert record["done"] is True and record["eval_count"] <= 4 and record["model"] == "plain:latest"
+
+
+def test_format_schema_from_a_file_gives_an_answer_that_validates(store: Store, tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
+        "required": ["city", "population"],
+    }
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    result = run(store, "plain", QUESTION, "--format", str(tmp_path / "schema.json"), "--json")
+    assert result.returncode == 0, result.stderr
+    jsonschema.validate(json.loads(json.loads(result.stdout)["response"]), schema)
+    inline = run(store, "plain", QUESTION, "--format", json.dumps(schema), "--json")
+    jsonschema.validate(json.loads(json.loads(inline.stdout)["response"]), schema)
+
+
+def test_bad_parameters_and_formats_are_usage_errors_naming_them(store: Store) -> None:
+    """``-p temperature hot`` exited 1 with ``invalid float value [hot]`` and no name."""
+    hot = run(store, "plain", QUESTION, "-p", "temperature", "hot")
+    assert (hot.returncode, hot.stderr) == (2, "error: parameter temperature: invalid float value [hot]\n")
+    typo = run(store, "plain", QUESTION, "-p", "temprature", "0.2")
+    assert (typo.returncode, typo.stderr) == (2, "error: unknown parameter 'temprature'; did you mean temperature?\n")
+    bad = run(store, "plain", QUESTION, "--format", "xml")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: format: 'xml' is not json, a JSON schema")
+
+
+def test_verbose_prints_ollamas_timing_block(store: Store) -> None:
+    result = run(store, "plain", QUESTION, "-p", "num_predict", "3", "--verbose")
+    assert result.returncode == 0, result.stderr
+    for label in ("total duration:", "load duration:", "prompt eval count:", "eval count:", "eval rate:"):
+        assert label in result.stderr

@@ -4,6 +4,7 @@ lines and printing; the conversation is a ``builder.ChatSession``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -29,15 +30,15 @@ Use \"\"\" to begin and end a message that spans several lines."""
 class Chat:
     """The chat on the terminal: a session, and whether timings are shown."""
 
-    def __init__(self, runner: Runner, verbose: bool) -> None:
-        self.session = ChatSession(runner)
+    def __init__(self, runner: Runner, verbose: bool, answer_format: str | dict[str, Any] | None = None) -> None:
+        self.session = ChatSession(runner, format=answer_format)
         self.verbose = verbose
 
 
-def chat(runner: Runner, *, verbose: bool = False) -> None:
+def chat(runner: Runner, *, verbose: bool = False, answer_format: str | dict[str, Any] | None = None) -> None:
     import readline  # noqa: F401 - line editing and history for input()
 
-    state = Chat(runner, verbose)
+    state = Chat(runner, verbose, answer_format)
     while (line := _next_line()) is not None:
         try:
             if not _step(state, line):

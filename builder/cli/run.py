@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from builder.cli.options import (
-    JSON_OUTPUT,
     echo_json,
     fail,
+    json_option,
     piped_text,
     stdin_is_terminal,
     store_option,
@@ -34,35 +34,36 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: print one record like Ollama's final /api/generate response instead of streaming.",
+    "answer_format",
+    metavar="json|SCHEMA",
+    help="Constrain the answer (as Ollama's --format): json, or a JSON schema (JSON text or a file holding it).",
 )
-@click.option("--verbose", is_flag=True, help="Show llama.cpp's log, and timings after each answer.")
+@click.option("--verbose", is_flag=True, help="Print Ollama's timing block after each answer (and llama.cpp's log).")
+@json_option
 @store_option
-@click.pass_context
 def run_command(
-    ctx: click.Context,
     name: str,
     prompt: tuple[str, ...],
     parameters: tuple[tuple[str, str], ...],
-    output: str,
+    answer_format: str | None,
     verbose: bool,
+    as_json: bool,
     store_root: str | None,
 ) -> None:
     """Run the model NAME on PROMPT (or on standard input), streaming the answer.
 
     On a terminal without a prompt, starts a chat: /set parameter NAME VALUE,
     /set system TEXT, /show parameters, /clear, /bye (/? lists them all).  The model's
-    parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.
+    parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.  --json
+    prints one record, Ollama's final /api/generate response, instead of streaming.
+
+    Exit status: 0 answered, 1 the model cannot be loaded or run, 2 usage error (an
+    unknown or invalid -p parameter, a bad --format, no prompt).
     """
-    from builder import Runner, TextChunk, parse_options
+    from builder import Runner, TextChunk, parse_format, parse_options
     from builder.cli.options import open_store
 
-    if output == "json":
-        ctx.meta[JSON_OUTPUT] = True
+    constraint = parse_format(answer_format) if answer_format is not None else None
     text = " ".join(prompt)
     piped = piped_text()
     text = f"{piped} {text}" if text and piped else piped or text
@@ -73,14 +74,14 @@ def run_command(
     if interactive:
         from builder.cli.repl import chat
 
-        chat(runner, verbose=verbose)
+        chat(runner, verbose=verbose, answer_format=constraint)
         return
     if not text:
-        fail("no prompt: give one as an argument or on standard input", code=2, as_json=output == "json")
-    if output == "json":
-        echo_json(runner.generate(text, tools=[]).to_dict())
+        fail("no prompt: give one as an argument or on standard input", code=2, as_json=as_json)
+    if as_json:
+        echo_json(runner.generate(text, tools=[], format=constraint).to_dict())
         return
-    stream = runner.stream(text, tools=[])
+    stream = runner.stream(text, tools=[], format=constraint)
     for chunk in stream:
         if isinstance(chunk, TextChunk):
             write_through(chunk.text)
