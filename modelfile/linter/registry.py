@@ -46,6 +46,8 @@ from modelfile.linter.rules.mf504_multiline_double_quote import MultilineDoubleQ
 from modelfile.linter.rules.mf505_carriage_return import CarriageReturnInValue
 from modelfile.linter.rules.mf506_lowercase_instruction import LowercaseInstruction
 from modelfile.linter.rules.mf507_replacement_character import ReplacementCharacter
+from modelfile.linter.rules.mf508_stops_on_one_line import StopsOnOneLine
+from modelfile.linter.rules.mf509_single_quoted_value import SingleQuotedValue
 from modelfile.linter.rules.mf901_invalid_pragma import InvalidPragma
 
 RULES: tuple[type[Rule], ...] = (
@@ -95,6 +97,8 @@ RULES: tuple[type[Rule], ...] = (
     CarriageReturnInValue,
     LowercaseInstruction,
     ReplacementCharacter,
+    StopsOnOneLine,
+    SingleQuotedValue,
     InvalidPragma,
 )
 
