@@ -81,6 +81,22 @@ class Store:
         self.blobs = self.root / "blobs"
         self.manifests = self.root / "manifests"
 
+    def require(self) -> Store:
+        """This store, which must exist: ``StoreError`` if its folder does not (so that
+        ``mfc verify`` cannot report "ok" on a store that is not there).
+
+        >>> import tempfile
+        >>> Store(tempfile.mkdtemp()).require().root.is_dir()
+        True
+        >>> Store("/no/such/store").require()
+        Traceback (most recent call last):
+          ...
+        builder.errors.StoreError: /no/such/store: no store there (no such folder)
+        """
+        if not self.root.is_dir():
+            raise StoreError(f"{self.root}: no store there (no such folder)")
+        return self
+
     # ---- locking ----------------------------------------------------------------------
 
     @contextlib.contextmanager
