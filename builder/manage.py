@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.errors import ModelNameError, StoreError
-from builder.names import parse_name
+from builder.errors import StoreError
+from builder.names import name_problem
 from builder.store import PRUNE_GRACE, StoreLike, as_store
 
 
@@ -67,10 +67,9 @@ def copy_model(source: str, destination: str, *, store: StoreLike = None) -> Cop
     True
     """
     for label, value in (("source", source), ("destination", destination)):
-        try:
-            parse_name(value)
-        except ModelNameError as error:
-            raise StoreError(f"{label} {value!r} is invalid: {error}") from None
+        problem = name_problem(value)
+        if problem:
+            raise StoreError(f"{label} {value!r} is invalid: {problem}")
     the_store = as_store(store)
     with the_store.locked():
         found = the_store.find(source)
