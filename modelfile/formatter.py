@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,21 @@ class FormatResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "changed": self.changed, "error": self.error.to_dict() if self.error else None}
+
+    @staticmethod
+    def summary(results: Sequence[FormatResult]) -> str:
+        """What ``mfc fmt`` says once it has rewritten files: how many were reformatted,
+        left unchanged, and not formatted because of an error (never counted unchanged).
+
+        >>> same, fixed = FormatResult("a", "FROM x\\n", "FROM x\\n"), FormatResult("b", "from x\\n", "FROM x\\n")
+        >>> broken = FormatResult("c", "FROM x\\nPARAMTER a\\n", "FROM x\\nPARAMTER a\\n", error=MfcError("MF001"))
+        >>> FormatResult.summary([same, fixed, broken])
+        '1 file(s) reformatted, 1 unchanged, 1 not formatted (error above)'
+        """
+        failed = sum(r.error is not None for r in results)
+        changed = sum(r.changed and r.error is None for r in results)
+        text = f"{changed} file(s) reformatted, {len(results) - changed - failed} unchanged"
+        return text + (f", {failed} not formatted (error{'s' if failed > 1 else ''} above)" if failed else "")
 
 
 def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:

@@ -39,8 +39,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, as_json: bool) 
     if as_json:
         echo_json({"files": [r.to_dict() for r in results]})
     elif not dry and paths != ("-",):
-        changed = sum(r.changed for r in results)
-        click.echo(f"{changed} file(s) reformatted, {len(results) - changed} unchanged", err=True)
+        click.echo(modelfile.FormatResult.summary(results), err=True)
     failed = any(r.error for r in results)
     pending = dry and any(r.changed for r in results)
     if failed or pending:
