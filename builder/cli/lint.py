@@ -10,7 +10,7 @@ import click
 import modelfile
 from builder.cli.options import read_input, remember_json
 from modelfile.linter import Diagnostic, Severity, resolve_selectors
-from modelfile.linter.report import FORMATS, render
+from modelfile.linter.report import FORMATS, render, wants_color
 
 
 @click.command("lint")
@@ -43,6 +43,8 @@ def lint_command(
     PATHS are files, folders (searched for Modelfile, *.Modelfile, Modelfile.*) or -
     for standard input; the default is the current folder.  Rules and severities come
     from [tool.mfc.lint] in the nearest pyproject.toml.  `mfc rule CODE` explains a code.
+    The text report is coloured on a terminal, never with NO_COLOR set, always with
+    FORCE_COLOR set.
 
     Exit 1 when any error is found (or any warning, with --strict); exit 2 for a
     usage error, such as a --select or --ignore that names no rule.
@@ -62,8 +64,8 @@ def lint_command(
             found += _fixed(modelfile.fix_file(path, unsafe=unsafe_fixes, select=select, ignore=ignore))
         else:
             found += modelfile.lint(path, select=select, ignore=ignore)
-    color = fmt == "text" and sys.stdout.isatty()
-    click.echo(render(fmt, found, files=len(files), color=color), nl=False)
+    color = fmt == "text" and wants_color(sys.stdout.isatty())
+    click.echo(render(fmt, found, files=len(files), color=color), nl=False, color=color)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     if any(d.severity in failing for d in found):
         sys.exit(1)
