@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.ggml_types import check_complete, tensor_bytes, type_name
 from modelfile.gguf_metadata import VALUE_TYPES, ArrayInfo, GGUFError, read_metadata
+
+if TYPE_CHECKING:
+    from builder.store import StoreLike
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,12 @@ class GGUFInfo:
         return data
 
 
-def inspect_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
+def inspect_gguf(path: str | os.PathLike[str], *, store: StoreLike = None) -> GGUFInfo:
     """Read a GGUF file's header, metadata and tensor table, and check that every
     tensor's data lies inside the file.  A file that is not a GGUF, is damaged or
-    truncated, or cannot be read is a ``GGUFError`` naming it.
+    truncated, or cannot be read is a ``GGUFError`` naming it.  Where no file is at
+    ``path``, it names a model in ``store`` (the default store for ``None``): its
+    weights (the model layer) are read.
 
     >>> import builder, struct, tempfile
     >>> from pathlib import Path
@@ -67,9 +72,15 @@ def inspect_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
     >>> builder.inspect_gguf(path.parent / "missing.gguf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
       ...
-    modelfile.gguf_metadata.GGUFError: .../missing.gguf: No such file or directory
+    modelfile.gguf_metadata.GGUFError: .../missing.gguf: no such file, nor a model of that name in ...
+    >>> _ = (path.parent / "Modelfile").write_text("FROM ./tiny.gguf\\n")
+    >>> _ = builder.build(path.parent / "Modelfile", "tiny", store=path.parent / "store")
+    >>> builder.inspect_gguf("tiny", store=path.parent / "store").metadata
+    {'general.architecture': 'llama'}
     """
     name = os.fspath(path)
+    if not os.path.lexists(name):
+        name = _model_weights(name, store)
     try:
         meta = read_metadata(name, tensors=True)
         check_complete(meta)
@@ -80,6 +91,25 @@ def inspect_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
     )
     metadata = {key: _shown(value) for key, value in meta.metadata.items()}
     return GGUFInfo(name, meta.version, meta.parameter_count, metadata, tensors)
+
+
+def _model_weights(name: str, store: StoreLike) -> str:
+    """The blob holding the weights of the stored model ``name``."""
+    from builder.errors import ModelNameError
+    from builder.manifest import MODEL
+    from builder.store import as_store
+
+    the_store = as_store(store)
+    try:
+        model = the_store.find_optional(name)
+    except ModelNameError:
+        model = None
+    if model is None:
+        raise GGUFError(f"{name}: no such file, nor a model of that name in {the_store.root}")
+    layers = model.manifest.layers_of(MODEL)
+    if not layers:
+        raise GGUFError(f"{model.name.display()}: the model has no weights (no model layer)")
+    return str(the_store.blob_path(layers[0].digest))
 
 
 def _shown(value: Any) -> Any:

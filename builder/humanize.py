@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 
 
 def human_number(count: int) -> str:
@@ -52,3 +53,22 @@ def human_time(then: float, now: float | None = None) -> str:
             return f"{count} {word}s ago"
     years = int(seconds // (86400 * 365))
     return "About a year ago" if years == 1 else f"{years} years ago"
+
+
+def columns(rows: Sequence[Sequence[str]], *, right: Collection[int] = (), gap: int = 3) -> list[str]:
+    """Rows of cells as lines of aligned columns, each as wide as its widest cell and
+    ``gap`` spaces apart, so that no two cells ever run together; the columns whose
+    indexes are in ``right`` are right-aligned, and trailing blanks are cut.
+
+    >>> rows = [("TYPE", "BPW", "NOTES"), ("Q4_K_M", "4.5", "optional, improves quality")]
+    >>> print("\\n".join(columns(rows, right={1})))
+    TYPE     BPW   NOTES
+    Q4_K_M   4.5   optional, improves quality
+    """
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    lines = []
+    for row in rows:
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [cell.rjust(width) if i in right else cell.ljust(width) for i, (cell, width) in pairs]
+        lines.append((" " * gap).join(cells).rstrip())
+    return lines

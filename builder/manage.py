@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.errors import ModelNameError, StoreError
-from builder.names import parse_name
+from builder.errors import StoreError
+from builder.names import name_problem
 from builder.store import PRUNE_GRACE, StoreLike, as_store
 
 
@@ -38,13 +38,30 @@ class RemoveResult:
 
 @dataclass(frozen=True)
 class PruneResult:
-    """The files pruning deleted, and the bytes that freed."""
+    """The files pruning deleted, and the bytes that freed; ``kept``, the unused files
+    left because they are newer than the grace period, and their size."""
 
     removed: tuple[Path, ...]
     freed: int
+    kept: tuple[Path, ...] = ()
+    kept_bytes: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {"removed": [path.name for path in self.removed], "freed": self.freed}
+
+    def summary(self) -> str:
+        """What ``mfc prune`` says: what was removed, and what the grace period kept.
+
+        >>> print(PruneResult((), 0, (Path("sha256-0"),), 2048).summary())
+        removed 0 file(s), 0 B freed; kept 1 unused file(s) (2.0 KB) changed in the last hour (--now prunes them)
+        """
+        from builder.humanize import human_bytes
+
+        text = f"removed {len(self.removed)} file(s), {human_bytes(self.freed)} freed"
+        if self.kept:
+            size = human_bytes(self.kept_bytes)
+            text += f"; kept {len(self.kept)} unused file(s) ({size}) changed in the last hour (--now prunes them)"
+        return text
 
 
 def copy_model(source: str, destination: str, *, store: StoreLike = None) -> CopyResult:
@@ -67,10 +84,9 @@ def copy_model(source: str, destination: str, *, store: StoreLike = None) -> Cop
     True
     """
     for label, value in (("source", source), ("destination", destination)):
-        try:
-            parse_name(value)
-        except ModelNameError as error:
-            raise StoreError(f"{label} {value!r} is invalid: {error}") from None
+        problem = name_problem(value)
+        if problem:
+            raise StoreError(f"{label} {value!r} is invalid: {problem}")
     the_store = as_store(store)
     with the_store.locked():
         found = the_store.find(source)
@@ -122,4 +138,7 @@ def prune(store: StoreLike = None, *, grace: float = PRUNE_GRACE) -> PruneResult
     with the_store.locked():
         sizes = {p: p.stat().st_size for p in the_store.blobs.iterdir()} if the_store.blobs.is_dir() else {}
         removed = the_store.prune(grace=grace)
-    return PruneResult(tuple(removed), sum(sizes.get(path, 0) for path in removed))
+        kept = tuple(the_store.unused())
+    return PruneResult(
+        tuple(removed), sum(sizes.get(path, 0) for path in removed), kept, sum(sizes.get(path, 0) for path in kept)
+    )

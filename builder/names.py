@@ -87,18 +87,40 @@ def parse_bare(text: str) -> dict[str, str]:
 
 def parse_name(text: str) -> ModelName:
     """A fully qualified model name, or ``ModelNameError`` saying what is wrong."""
-    parts = parse_bare(text)
-    filled = {
+    problem = name_problem(text)
+    if problem:
+        raise ModelNameError(f"invalid model name {text!r}: {problem}")
+    return ModelName(**_filled(parse_bare(text)))
+
+
+def name_problem(text: str) -> str | None:
+    """What makes ``text`` an invalid model name (``None`` for a valid one), naming the
+    part at fault only where it is not the whole name.
+
+    >>> name_problem("a:b:c")
+    "2 ':' after the last '/', where one at most may be (before the tag)"
+    >>> name_problem("bad name!"), name_problem("me/assistant:v1")
+    ('it may contain only letters, digits, _ . -', None)
+    """
+    colons = text.count(":", text.rfind("/") + 1)
+    if colons > 1:
+        return f"{colons} ':' after the last '/', where one at most may be (before the tag)"
+    for part, value in _filled(parse_bare(text)).items():
+        if part != "scheme":
+            problem = _problem(part, value)
+            if problem:
+                return problem.replace(f"the {part} {value!r}", "it") if value == text else problem
+    return None
+
+
+def _filled(parts: dict[str, str]) -> dict[str, str]:
+    return {
         "host": parts["host"] or DEFAULT_HOST,
         "namespace": parts["namespace"] or DEFAULT_NAMESPACE,
         "model": parts["model"],
         "tag": parts["tag"] or DEFAULT_TAG,
+        "scheme": parts["scheme"] or "https",
     }
-    for part, value in filled.items():
-        problem = _problem(part, value)
-        if problem:
-            raise ModelNameError(f"invalid model name {text!r}: {problem}")
-    return ModelName(**filled, scheme=parts["scheme"] or "https")
 
 
 _ALLOWED = {"host": "letters, digits, _ . : -", "namespace": "letters, digits, _ -"}

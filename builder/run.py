@@ -63,7 +63,8 @@ class Runner:
         self.requested = name  # as the caller spelled it: Ollama's capability errors quote it
         self.view: ModelView = load(self.store, name)
         self.name = self.view.name
-        self.options = merge_options(self.view.parameters, request_options(overrides))
+        self.overrides = request_options(overrides)  # the options the caller set, over the model's
+        self.options = merge_options(self.view.parameters, self.overrides)
         self.system = self.view.system
         self.notes: list[str] = []
         self.capabilities = tuple(capabilities(self.store, self.view))

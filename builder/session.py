@@ -21,6 +21,7 @@ from builder.run import Format, Runner
 from builder.run_options import parse_options, request_options
 from builder.show import parameters_text, summary
 from builder.streaming import GenerationStream, Signal
+from modelfile.go.encoding_json import Float32
 
 
 class ChatSession:
@@ -69,19 +70,28 @@ class ChatSession:
         self.history = []
 
     def parameters(self) -> dict[str, Any]:
-        """The parameters worth showing: the model's, the session's, and the seed."""
-        wanted = {*self.runner.view.parameters, *self.options, "seed"}
-        return {k: v for k, v in {**self.runner.options, **self.options}.items() if k in wanted}
+        """The parameters that are set, as Ollama's ``/show parameters`` lists them: the
+        model's PARAMETERs, then the runner's overrides, then the session's (no defaults).
+        Floats are float32, as in Ollama, and are shown with a float32's shortest digits."""
+        chosen = {**self.runner.view.parameters, **self.runner.overrides, **self.options}
+        return {k: Float32(v) if isinstance(v, float) else v for k, v in chosen.items()}
 
     def describe(self, part: str) -> str:
-        """What ``/show PART`` prints: ``parameters``, ``system``, ``template`` or ``info``."""
+        """What ``/show PART`` prints: ``parameters``, ``system``, ``template``, ``info``,
+        ``modelfile`` (one that rebuilds the model) or ``license``."""
         runner = self.runner
         if part == "parameters":
-            return parameters_text(self.parameters()) or "No parameters were set."
+            return parameters_text(self.parameters()) or "No parameters were specified for this model."
+        if part == "license":
+            return "\n".join(runner.view.licenses) or "No license was specified for this model."
+        if part == "modelfile":
+            from builder.rebuild import rebuilt_modelfile
+
+            return rebuilt_modelfile(runner.view, runner.store)
         if part == "system":
             return self.system or "No system message was specified for this model."
         if part == "template":
             return runner.view.template or f"({runner.format.description})"
         if part == "info":
             return summary(runner.store, runner.view)
-        raise ValueError(f"unknown part {part!r}: parameters, system, template or info")
+        raise ValueError(f"unknown part {part!r}: parameters, system, template, info, modelfile or license")

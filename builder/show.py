@@ -32,6 +32,7 @@ from builder.manifest import (
 from builder.store import Store, StoredModel, StoreLike, as_store
 from modelfile.formatter import quote_value
 from modelfile.gguf_metadata import ArrayInfo, GGUFError, read_metadata
+from modelfile.go.encoding_json import Float32
 from modelfile.go.fmt import format_float, go_quote
 
 WEIGHTS = (MODEL, PROJECTOR, ADAPTER, DRAFT)
@@ -114,13 +115,21 @@ def parameter_lines(parameters: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def parameters_text(parameters: dict[str, Any]) -> str:
-    """Ollama's ``show --parameters``: ``%-30s %#v`` per value (sorted, where Ollama's order is random)."""
+    """Ollama's ``show --parameters``: ``%-30s %#v`` per value (sorted, where Ollama's order
+    is random).  A ``Float32`` is shown with a float32's shortest digits, as the Modelfile
+    wrote it.
+
+    >>> print(parameters_text({"temperature": Float32(0.10000000149011612), "top_p": 0.9}))
+    temperature                    0.1
+    top_p                          0.9
+    """
     lines = []
     for key, value in parameter_lines(parameters):
         if isinstance(value, bool):
             shown = "true" if value else "false"
         elif isinstance(value, (int, float)):
-            shown = format_float(float(value), "g")  # Go decodes JSON numbers as float64
+            # Go decodes JSON numbers as float64; a session's own values are float32
+            shown = format_float(float(value), "g", bits=32 if isinstance(value, Float32) else 64)
         else:
             shown = go_quote(str(value))
         lines.append(f"{key:<30} {shown}")

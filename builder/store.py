@@ -81,6 +81,22 @@ class Store:
         self.blobs = self.root / "blobs"
         self.manifests = self.root / "manifests"
 
+    def require(self) -> Store:
+        """This store, which must exist: ``StoreError`` if its folder does not (so that
+        ``mfc verify`` cannot report "ok" on a store that is not there).
+
+        >>> import tempfile
+        >>> Store(tempfile.mkdtemp()).require().root.is_dir()
+        True
+        >>> Store("/no/such/store").require()
+        Traceback (most recent call last):
+          ...
+        builder.errors.StoreError: /no/such/store: no store there (no such folder)
+        """
+        if not self.root.is_dir():
+            raise StoreError(f"{self.root}: no store there (no such folder)")
+        return self
+
     # ---- locking ----------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -308,20 +324,27 @@ class Store:
     def prune(self, *, grace: float = PRUNE_GRACE, only: set[str] | None = None) -> list[Path]:
         """Delete blobs no manifest uses, and temporary files a killed writer left, older
         than ``grace`` seconds; ``only`` limits it to some blob names.  What was removed."""
-        keep = self.referenced()
         cutoff = time.time() - grace
-        candidates = sorted(self.blobs.iterdir()) if self.blobs.is_dir() else []
-        if only is None and self.root.is_dir():
-            candidates += sorted(self.root.glob(".mfc-manifest-*.tmp"))
         removed = []
-        for path in candidates:
-            if path.name in keep or (only is not None and path.name not in only) or not path.is_file():
-                continue
+        for path in self.unused(only=only):
             if path.stat().st_mtime > cutoff:
                 continue
             path.unlink(missing_ok=True)
             removed.append(path)
         return removed
+
+    def unused(self, *, only: set[str] | None = None) -> list[Path]:
+        """What ``prune`` would delete but for the grace period: blobs no manifest uses
+        (``only`` some names) and, unless ``only``, temporary files a writer left."""
+        keep = self.referenced()
+        candidates = sorted(self.blobs.iterdir()) if self.blobs.is_dir() else []
+        if only is None and self.root.is_dir():
+            candidates += sorted(self.root.glob(".mfc-manifest-*.tmp"))
+        return [
+            path
+            for path in candidates
+            if path.name not in keep and (only is None or path.name in only) and path.is_file()
+        ]
 
 
 StoreLike = Store | str | os.PathLike[str] | None  # a store, its root folder, or None: the default one

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,21 @@ class FormatResult:
         if diff:
             record["diff"] = self.diff()
         return record
+
+    @staticmethod
+    def summary(results: Sequence[FormatResult]) -> str:
+        """What ``mfc fmt`` says once it has rewritten files: how many were reformatted,
+        left unchanged, and not formatted because of an error (never counted unchanged).
+
+        >>> same, fixed = FormatResult("a", "FROM x\\n", "FROM x\\n"), FormatResult("b", "from x\\n", "FROM x\\n")
+        >>> broken = FormatResult("c", "FROM x\\nPARAMTER a\\n", "FROM x\\nPARAMTER a\\n", error=MfcError("MF001"))
+        >>> FormatResult.summary([same, fixed, broken])
+        '1 file(s) reformatted, 1 unchanged, 1 not formatted (error above)'
+        """
+        failed = sum(r.error is not None for r in results)
+        changed = sum(r.changed and r.error is None for r in results)
+        text = f"{changed} file(s) reformatted, {len(results) - changed - failed} unchanged"
+        return text + (f", {failed} not formatted (error{'s' if failed > 1 else ''} above)" if failed else "")
 
 
 def format_bytes(data: bytes, *, path: str | None = None) -> FormatResult:

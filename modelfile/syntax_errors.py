@@ -22,7 +22,7 @@ import re
 from lark import Token, Tree, UnexpectedInput
 
 from modelfile.errors import ModelfileError
-from modelfile.go.printable import INVISIBLE, describe, is_dropped
+from modelfile.go.printable import INVISIBLE, describe, is_dropped, quote_visibly
 from modelfile.grammars import lark_parser
 from modelfile.source import Source
 
@@ -126,7 +126,7 @@ def _instruction(pos: int, src: Source, m: str) -> ModelfileError:
         src,
         start,
         "MF001",
-        f"unknown instruction {whole!r}" if whole else f"unexpected {_show(src, start)}",
+        f"unknown instruction {_written(src, start, whole)}" if whole else f"unexpected {_show(src, start)}",
         ollama=ollama,
         end=start + len(whole),
         hint=_instruction_hint(whole, src, m, start),
@@ -219,7 +219,7 @@ def _role(pos: int, src: Source, m: str) -> ModelfileError:
         src,
         end,
         "MF002",
-        f"invalid character {_show(src, end)} after MESSAGE role",
+        f"{_bad_character(src, end)} after MESSAGE role",
         ollama=ollama,
         hint="the role (system, user or assistant) must be followed by a space",
     )
@@ -252,7 +252,12 @@ def _parameter_name(pos: int, src: Source, m: str) -> ModelfileError:
     if guess:
         hint += f": did you mean {guess}?"
     return _error(
-        src, pos, "MF003", f"invalid character {_show(src, pos)} in PARAMETER name {whole!r}", ollama=ollama, hint=hint
+        src,
+        pos,
+        "MF003",
+        f"{_bad_character(src, pos)} in PARAMETER name {_written(src, start, whole)}",
+        ollama=ollama,
+        hint=hint,
     )
 
 
@@ -285,14 +290,28 @@ def _unterminated(pos: int, src: Source, m: str) -> ModelfileError:
 
 
 def _show(src: Source, pos: int) -> str:
+    """What is at ``pos``, for "unexpected …" and "found …": ``'-'``, ``end of line``,
+    ``invisible character U+00A0 NO-BREAK SPACE``."""
     if pos >= len(src.text):
-        return "the end of the file"
+        return "end of file"
     char = src.text[pos]
     if char in "\r\n":
-        return "the end of the line"
+        return "end of line"
     if is_dropped(char):
-        return f"the invisible character {describe(char)}"
+        return f"invisible character {describe(char)}"
     return repr(char)
+
+
+def _bad_character(src: Source, pos: int) -> str:
+    """A character that does not belong at ``pos``: ``invalid character '-'``, or the
+    invisible character by name."""
+    shown = _show(src, pos)
+    return f"invalid character {shown}" if shown.startswith("'") or shown.startswith('"') else shown
+
+
+def _written(src: Source, start: int, masked_word: str) -> str:
+    """A word of the masked text as the file has it, quoted with invisible characters escaped."""
+    return quote_visibly(src.text[start : start + len(masked_word)])
 
 
 def _error(

@@ -36,3 +36,15 @@ def test_lint_verdict_matches_ollama(entry: dict[str, Any]) -> None:
             assert lines[matching[0].line - 1] == name and name.lstrip().startswith("PARAMETER")
     else:
         assert errors == []
+
+
+def test_quoting_rules_quiet_on_the_corpus() -> None:
+    """No real-world file writes several stops on a line or single-quoted values: the
+    quoting rules (MF508, MF509) must not fire on any of them."""
+    folder = corpus_dir()
+    if folder is None:
+        pytest.skip("no parser corpus")
+    found = [
+        (p.name, d.code) for p in sorted(folder.glob("*.Modelfile")) for d in lint(p) if d.code in {"MF508", "MF509"}
+    ]
+    assert found == []

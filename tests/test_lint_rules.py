@@ -98,6 +98,22 @@ CASES = [
     # MF501: text after a closing quote swallowing the next line
     ('FROM x\nSYSTEM "hi" there\nPARAMETER a "b"\n', {"MF501", "MF504"}),
     ('FROM x\nPARAMETER stop "a"b"\n', set()),
+    # MF508: several quoted stop strings on one line are one stop sequence
+    ('FROM x\nPARAMETER stop "<|im_end|>" "<|eot_id|>"\n', {"MF508"}),
+    ('FROM x\nPARAMETER stop """a"""  """b"""\n', {"MF508"}),
+    ('FROM x\nPARAMETER stop "a" b"\n', set()),
+    ('FROM x\nPARAMETER stop say "a" "b"\n', set()),
+    ('FROM x\nSYSTEM "a" "b"\n', set()),
+    # MF509: single quotes are characters
+    ("FROM x\nTEMPLATE '''{{ .Prompt }}'''\n", {"MF509"}),
+    ("FROM x\nSYSTEM 'Be brief.'\n", {"MF509"}),
+    ("FROM x\nMESSAGE user 'hi'\n", {"MF509"}),
+    ("FROM x\nLICENSE '''MIT\n", {"MF509"}),
+    ("FROM x\nPARAMETER stop '</s>'\n", {"MF509"}),
+    ("FROM x\nSYSTEM 'tis the season\n", set()),
+    ("FROM x\nSYSTEM \"'quoted'\"\n", set()),
+    ("FROM x\nSYSTEM '\n", set()),
+    ("FROM 'x'\n", set()),
     # MF502: trailing comments
     ("FROM llama3 # base\n", {"MF502"}),
     ("FROM x\nSYSTEM You are the #1 assistant\n", set()),

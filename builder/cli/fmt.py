@@ -56,8 +56,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool, stdin_filename:
     if as_json:
         echo_json({"ok": not failed, "files": [r.to_dict(text=stdin, diff=diff) for r, stdin in results]})
     elif not dry and paths != ("-",):
-        changed = sum(r.changed for r, _ in results)
-        click.echo(f"{changed} file(s) reformatted, {len(results) - changed} unchanged", err=True)
+        click.echo(modelfile.FormatResult.summary([r for r, _ in results]), err=True)
     if failed:
         sys.exit(1)
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import click
 
-from builder.cli.options import echo_json, json_option
+from builder.cli.options import echo_json, json_option, store_option
 
 
 @click.command("inspect")
-@click.argument("path", metavar="FILE.gguf", type=click.Path(dir_okay=False))
+@click.argument("path", metavar="FILE.gguf|NAME", type=click.Path(dir_okay=False))
 @click.option("--no-tensors", is_flag=True, help="Leave out the tensor table.")
+@store_option
 @json_option
-def inspect_command(path: str, no_tensors: bool, as_json: bool) -> None:
+def inspect_command(path: str, no_tensors: bool, store_root: str | None, as_json: bool) -> None:
     """Print a GGUF file's header, metadata and tensors (name, GGML type, shape).
 
+    FILE.gguf may also be the NAME of a model in the store: its weights are shown.
     Arrays (vocabularies, merges) are summarised by element type and length.
     """
     import builder
     from builder.humanize import human_bytes, human_number
 
-    info = builder.inspect_gguf(path)
+    info = builder.inspect_gguf(path, store=store_root)
     if as_json:
         echo_json(info.to_dict(tensors=not no_tensors))
         return

@@ -9,8 +9,8 @@ import click
 
 import modelfile
 from builder.cli.options import input_paths, read_input, remember_json, stdin_filename_option
-from modelfile.linter import Diagnostic, Severity
-from modelfile.linter.report import FORMATS, render
+from modelfile.linter import Diagnostic, Severity, resolve_selectors
+from modelfile.linter.report import FORMATS, render, wants_color
 
 
 @click.command("lint")
@@ -20,8 +20,8 @@ from modelfile.linter.report import FORMATS, render
 )
 @click.option("--json", "as_json", is_flag=True, callback=remember_json, help="Same as --format json.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
-@click.option("--select", multiple=True, metavar="CODE", help="Run only these rules (codes or prefixes; ALL).")
-@click.option("--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes or prefixes).")
+@click.option("--select", multiple=True, metavar="CODE", help="Run only these rules (codes, prefixes, names; ALL).")
+@click.option("--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes, prefixes, names).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change what Ollama reads.")
 @stdin_filename_option
@@ -42,28 +42,30 @@ def lint_command(
     not Modelfile.py, .md, .j2 …) or - for standard input (--stdin-filename implies
     it); the default is ./Modelfile, and `mfc lint .` checks every Modelfile under the
     current folder.  Rules and severities come from [tool.mfc.lint] in the nearest
-    pyproject.toml.  `mfc rule CODE` explains a code.
+    pyproject.toml.  `mfc rule CODE` explains a code.  The text report is coloured on a
+    terminal, never with NO_COLOR set, always with FORCE_COLOR set.
 
     Exit 1 when any error is found (or any warning, with --strict; a file that is not
-    text is MF000), 2 for a usage error.
+    text is MF000); exit 2 for a usage error, such as a --select or --ignore that names
+    no rule.
     """
     if as_json:
         fmt = "json"
-    chosen = tuple(c for s in select for c in s.split(","))
-    left_out = tuple(c for s in ignore for c in s.split(","))
+    select = resolve_selectors(select, where="--select")
+    ignore = resolve_selectors(ignore, where="--ignore")
     files = list(modelfile.discover(input_paths(paths, stdin_filename)))
     if not files:
         click.echo("mfc lint: no Modelfiles found", err=True)
     found: list[Diagnostic] = []
     for path in files:
         if path == "-":
-            found += modelfile.lint_bytes(read_input(path), path=stdin_filename, select=chosen, ignore=left_out)
+            found += modelfile.lint_bytes(read_input(path), path=stdin_filename, select=select, ignore=ignore)
         elif fix:
-            found += _fixed(modelfile.fix_file(path, unsafe=unsafe_fixes, select=chosen, ignore=left_out))
+            found += _fixed(modelfile.fix_file(path, unsafe=unsafe_fixes, select=select, ignore=ignore))
         else:
-            found += modelfile.lint(path, select=chosen, ignore=left_out)
-    color = fmt == "text" and sys.stdout.isatty()
-    click.echo(render(fmt, found, files=len(files), color=color), nl=False)
+            found += modelfile.lint(path, select=select, ignore=ignore)
+    color = fmt == "text" and wants_color(sys.stdout.isatty())
+    click.echo(render(fmt, found, files=len(files), color=color), nl=False, color=color)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     if any(d.severity in failing for d in found):
         sys.exit(1)

@@ -52,10 +52,9 @@ def prune_command(now: bool, store_root: str | None, as_json: bool) -> None:
     writing it) unless --now is given.
     """
     import builder
-    from builder.humanize import human_bytes
 
     pruned = builder.prune(store_root, grace=0) if now else builder.prune(store_root)
     if as_json:
         echo_json({"ok": True, **pruned.to_dict()})
     else:
-        click.echo(f"removed {len(pruned.removed)} file(s), {human_bytes(pruned.freed)} freed")
+        click.echo(pruned.summary())

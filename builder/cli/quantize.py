@@ -134,10 +134,12 @@ def _list(as_json: bool) -> None:
     if as_json:
         echo_json([_row(t) for t in types])
         return
-    click.echo(f"{'TYPE':<10} {'BPW':>7}  {'TENSORS':<8} {'IMATRIX':<26} ALIASES")
-    for t in types:
-        notes, aliases = IMATRIX_NOTES[t.imatrix], ", ".join(t.aliases)
-        click.echo(f"{t.name:<10} {t.bits:>7g}  {t.main:<8} {notes:<26} {aliases}".rstrip())
+    from builder.humanize import columns
+
+    rows = [("TYPE", "BPW", "TENSORS", "IMATRIX", "ALIASES")]
+    rows += [(t.name, f"{t.bits:g}", t.main, IMATRIX_NOTES[t.imatrix], ", ".join(t.aliases)) for t in types]
+    for line in columns(rows, right={1}):
+        click.echo(line)
 
 
 def _row(t: Any) -> dict[str, Any]:

@@ -20,11 +20,17 @@ HELP = """Available commands:
   /show system                Show the system message
   /show template              Show the prompt template
   /show info                  Show details about the model
+  /show modelfile             Show a Modelfile that rebuilds the model
+  /show license               Show the model's license
   /clear                      Forget the conversation
   /bye                        Exit
   /?, /help                   This help
 
 Use \"\"\" to begin and end a message that spans several lines."""
+
+
+#: What ``/show`` shows (``ChatSession.describe``).
+SHOWN = ("parameters", "system", "template", "info", "modelfile", "license")
 
 
 class Chat:
@@ -117,11 +123,11 @@ def _command(state: Chat, line: str) -> bool:
 
 def _handler(words: list[str]) -> Callable[[Chat, str], None] | None:
     command, args = words[0], words[1:]
-    if command == "/set" and args[:1] == ["parameter"] and len(args) == 3:
-        return _set_parameter
+    if command == "/set" and args[:1] == ["parameter"]:
+        return _set_parameter if len(args) == 3 else _parameter_usage
     if command == "/set" and args[:1] in (["system"], ["verbose"], ["quiet"]):
         return _set_system if args[0] == "system" else _set_verbosity
-    if command == "/show" and args[:1] in (["parameters"], ["system"], ["template"], ["info"]):
+    if command == "/show" and len(args) == 1 and args[0] in SHOWN:
         return _show
     return {"/?": _help, "/help": _help, "/clear": _clear}.get(command)
 
@@ -141,6 +147,13 @@ def _set_parameter(state: Chat, line: str) -> None:
     click.echo(f"Set parameter '{name}' to '{value}'")
 
 
+def _parameter_usage(state: Chat, line: str) -> None:
+    """``/set parameter`` short of a name or a value: say which is missing."""
+    words = line.split()
+    missing = f"a value for {words[2]}" if len(words) == 3 else "a parameter name and value"
+    click.echo(f"/set parameter needs {missing}: /set parameter NAME VALUE (e.g. /set parameter seed 42)", err=True)
+
+
 def _set_system(state: Chat, line: str) -> None:
     words = line.split(maxsplit=2)
     state.session.system = words[2] if len(words) > 2 else ""
@@ -155,7 +168,7 @@ def _set_verbosity(state: Chat, line: str) -> None:
 
 def _show(state: Chat, line: str) -> None:
     part = line.split()[1]
-    click.echo(state.session.describe(part), nl=part != "info")
+    click.echo(state.session.describe(part), nl=part not in ("info", "modelfile"))
 
 
 def print_stats(result: Generation) -> None:

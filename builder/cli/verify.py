@@ -13,10 +13,11 @@ from builder.cli.options import echo_json, json_option, open_store, store_option
 @json_option
 def verify_command(names: tuple[str, ...], store_root: str | None, as_json: bool) -> None:
     """Check the store (or the models NAME...): every manifest readable, every blob it
-    names present, of the right size, and hashing to its name.  Exit 1 on any problem."""
+    names present, of the right size, and hashing to its name.  Exit 1 on any problem,
+    or when the store does not exist."""
     import builder
 
-    store = open_store(store_root)
+    store = open_store(store_root).require()
     problems = builder.verify(store, names or None)
     count = len(names) or len(store.models())
     if as_json:

@@ -25,22 +25,23 @@ class PrintError(MfcError, ValueError):
     code = "template-execution-failed"
 
 
-def format_float(value: float, verb: str = "g", precision: int = -1) -> str:
-    """``strconv.FormatFloat(value, verb, precision, 64)`` for verbs g, e, f."""
+def format_float(value: float, verb: str = "g", precision: int = -1, bits: int = 64) -> str:
+    """``strconv.FormatFloat(value, verb, precision, bits)`` for verbs g, e, f: ``bits``
+    32 gives a float32's shortest digits (``0.1`` for the float32 nearest 0.1)."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
     sign = "-" if value < 0 or (value == 0 and math.copysign(1.0, value) < 0) else ""
     if verb == "f":
-        text = f"{abs(value):.{precision}f}" if precision >= 0 else _fixed_shortest(abs(value))
+        text = f"{abs(value):.{precision}f}" if precision >= 0 else _fixed_shortest(abs(value), bits)
         return sign + text
     if verb == "e":
         if precision >= 0:
             text = f"{abs(value):.{precision}e}"
             mantissa, power = text.split("e")
             return sign + mantissa + "e" + _exponent(int(power))
-        digits, point = shortest_digits(value)
+        digits, point = shortest_digits(value, bits)
         return sign + _e_form(digits, point)
     # 'g'
     if precision >= 0:
@@ -49,7 +50,7 @@ def format_float(value: float, verb: str = "g", precision: int = -1) -> str:
             mantissa, power = text.split("e")
             return sign + mantissa + "e" + _exponent(int(power))
         return sign + text
-    digits, point = shortest_digits(value)
+    digits, point = shortest_digits(value, bits)
     exponent = point - 1
     return sign + (_e_form(digits, point) if exponent < -4 or exponent >= 6 else _plain(digits, point))
 
@@ -71,8 +72,8 @@ def _plain(digits: str, point: int) -> str:
     return digits[:point] + "." + digits[point:]
 
 
-def _fixed_shortest(value: float) -> str:
-    digits, point = shortest_digits(value)
+def _fixed_shortest(value: float, bits: int = 64) -> str:
+    digits, point = shortest_digits(value, bits)
     return _plain(digits, point)
 
 

@@ -44,6 +44,33 @@ def is_dropped(char: str) -> bool:
 
 
 def describe(char: str) -> str:
-    """``U+200B ZERO WIDTH SPACE``: how diagnostics name an invisible character."""
-    name = unicodedata.name(char, "") or "unnamed"
+    """``U+200B ZERO WIDTH SPACE``: how diagnostics name an invisible character.
+
+    >>> describe("\u00a0"), describe("\x01"), describe("\ue000")
+    ('U+00A0 NO-BREAK SPACE', 'U+0001 (a control character)', 'U+E000 (a private-use character)')
+    """
+    name = unicodedata.name(char, "")
+    if not name:
+        kinds = {"Cc": "a control character", "Co": "a private-use character", "Cn": "an unassigned code point"}
+        name = f"({kinds.get(unicodedata.category(char), 'unnamed')})"
     return f"U+{ord(char):04X} {name}"
+
+
+def quote_visibly(text: str) -> str:
+    """``text`` in quotes for a message, each character Ollama drops (and any other that
+    does not print) written as a ``\\uXXXX`` escape, so that it shows and cannot run into
+    the characters around it.  Quotes are chosen as ``repr`` chooses them.
+
+    >>> print(quote_visibly("temperature\u00a00.7"), quote_visibly("it's"))
+    'temperature\\u00a00.7' "it's"
+    """
+    shown = "".join(map(_visible, text))
+    if "'" in shown and '"' not in shown:
+        return f'"{shown}"'
+    return "'" + shown.replace("'", "\\'") + "'"
+
+
+def _visible(char: str) -> str:
+    if not (is_dropped(char) or not char.isprintable()):
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"

@@ -2,13 +2,14 @@
 
 ```toml
 [tool.mfc.lint]
-select = ["MF"]            # codes or prefixes; "ALL" adds the rules that are off by default
+select = ["MF"]            # codes, prefixes or rule names; "ALL" adds the rules off by default
 extend-select = ["MF506"]  # added to select
 ignore = ["MF105"]
 severity = { MF103 = "error" }
 ```
 
-The file is looked up from the linted Modelfile's folder upwards.
+The file is looked up from the linted Modelfile's folder upwards.  A code or name that
+matches no rule is ``invalid-config`` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from modelfile.errors import MfcError
 from modelfile.linter.diagnostic import Severity
+from modelfile.linter.registry import BY_CODE, UnknownRuleError, resolve_selectors
 
 
 class ConfigError(MfcError):
@@ -45,8 +47,15 @@ class LintConfig:
         return chosen or _matches(code, self.extend_select, exact_only=not default)
 
     def merged(self, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> LintConfig:
-        """This configuration with command-line ``--select``/``--ignore`` on top."""
-        return LintConfig(select or self.select, self.extend_select, self.ignore + ignore, self.severity, self.source)
+        """This configuration with command-line ``--select``/``--ignore`` on top: codes,
+        prefixes or rule names; one that names no rule raises ``UnknownRuleError``.
+
+        >>> LintConfig().merged(select=("empty-stop",)).enabled("MF208", True)
+        True
+        """
+        chosen = resolve_selectors(select, where="select")
+        left_out = resolve_selectors(ignore, where="ignore")
+        return LintConfig(chosen or self.select, self.extend_select, self.ignore + left_out, self.severity, self.source)
 
 
 def _matches(code: str, selectors: tuple[str, ...], *, exact_only: bool) -> bool:
@@ -81,7 +90,7 @@ def parse_config(table: dict[str, Any], where: str = "[tool.mfc.lint]") -> LintC
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: [tool.mfc.lint] {key} must be a list of rule codes")
-        return tuple(value)
+        return _resolved(value, f"{where}: [tool.mfc.lint] {key}")
 
     known = {"select", "extend-select", "ignore", "severity"}
     unknown = sorted(set(table) - known)
@@ -90,9 +99,20 @@ def parse_config(table: dict[str, Any], where: str = "[tool.mfc.lint]") -> LintC
             f"{where}: unknown key(s) in [tool.mfc.lint]: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
     severity: dict[str, Severity] = {}
-    for code, level in dict(table.get("severity", {})).items():
+    for key, level in dict(table.get("severity", {})).items():
+        (code,) = _resolved([key], f"{where}: [tool.mfc.lint] severity")
+        if code not in BY_CODE:
+            raise ConfigError(f"{where}: [tool.mfc.lint] severity: {key!r} is not one rule's code or name")
         try:
             severity[code] = Severity(level)
         except ValueError:
-            raise ConfigError(f"{where}: severity of {code} must be error, warning or info, not {level!r}") from None
+            raise ConfigError(f"{where}: severity of {key} must be error, warning or info, not {level!r}") from None
     return LintConfig(codes("select"), codes("extend-select"), codes("ignore"), severity, where)
+
+
+def _resolved(keys: list[str], where: str) -> tuple[str, ...]:
+    """Selectors from the file as codes; one that names no rule is ``invalid-config``."""
+    try:
+        return resolve_selectors(keys, where=where)
+    except UnknownRuleError as error:
+        raise ConfigError(str(error)) from None

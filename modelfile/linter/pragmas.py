@@ -1,7 +1,7 @@
 """Inline suppressions, always on a comment line of their own (a ``#`` after an
 instruction is part of its value, not a comment):
 
-* ``# mfc: ignore[MF201,MF206]`` – these codes, on the next instruction;
+* ``# mfc: ignore[MF201,MF206]`` – these codes (or rule names), on the next instruction;
 * ``# mfc: ignore`` – every code, on the next instruction;
 * ``# mfc: ignore-file[MF105]`` / ``# mfc: ignore-file`` – in the whole file.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from modelfile.ir import Modelfile
 from modelfile.linter.diagnostic import Diagnostic
+from modelfile.linter.registry import BY_NAME, suggest_rule
 
 _PRAGMA = re.compile(r"#\s*mfc\s*:\s*(?P<kind>[\w-]+)\s*(?:\[(?P<codes>[^\]]*)\])?\s*$")
-_CODE = re.compile(r"[A-Z]+[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class BadPragma:
 
 
 def read_pragmas(modelfile: Modelfile, known: Iterable[str]) -> tuple[list[Suppression], list[BadPragma]]:
+    """The suppressions a Modelfile's pragmas make, and the pragmas that are wrong.
+    ``known`` are the rule codes; a pragma may name a rule by code or by name."""
     known_codes = set(known)
     suppressions: list[Suppression] = []
     problems: list[BadPragma] = []
@@ -61,10 +63,11 @@ def read_pragmas(modelfile: Modelfile, known: Iterable[str]) -> tuple[list[Suppr
             )
             continue
         raw = [c.strip() for c in (match.group("codes") or "").split(",") if c.strip()]
-        unknown = [c for c in raw if not _CODE.fullmatch(c) or c not in known_codes]
+        found = {c: _code(c, known_codes) for c in raw}
+        unknown = [c for c, code in found.items() if code is None]
         if unknown:
-            problems.append(BadPragma(line, column, f"unknown rule code(s) in pragma: {', '.join(unknown)}"))
-        codes = frozenset(c for c in raw if c in known_codes)
+            problems.append(BadPragma(line, column, _unknown_message(unknown)))
+        codes = frozenset(code for code in found.values() if code is not None)
         if raw and not codes:
             continue
         if match.group("kind") == "ignore-file":
@@ -74,3 +77,17 @@ def read_pragmas(modelfile: Modelfile, known: Iterable[str]) -> tuple[list[Suppr
         if following is not None:
             suppressions.append(Suppression(codes, following.span.start.line, following.span.end.line, line))
     return suppressions, problems
+
+
+def _code(key: str, known_codes: set[str]) -> str | None:
+    """The code a pragma's entry names: a code exactly, or a rule's name."""
+    if key in known_codes:
+        return key
+    rule = BY_NAME.get(key)
+    return rule.code if rule is not None and rule.code in known_codes else None
+
+
+def _unknown_message(unknown: list[str]) -> str:
+    guesses = [g for g in map(suggest_rule, unknown) if g]
+    hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+    return f"unknown rule code(s) in pragma: {', '.join(unknown)}{hint}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+from modelfile.errors import MfcError
 from modelfile.linter.rule import Rule
 from modelfile.linter.rules import syntax
 from modelfile.linter.rules.mf101_several_from import SeveralFrom
@@ -42,6 +46,8 @@ from modelfile.linter.rules.mf504_multiline_double_quote import MultilineDoubleQ
 from modelfile.linter.rules.mf505_carriage_return import CarriageReturnInValue
 from modelfile.linter.rules.mf506_lowercase_instruction import LowercaseInstruction
 from modelfile.linter.rules.mf507_replacement_character import ReplacementCharacter
+from modelfile.linter.rules.mf508_stops_on_one_line import StopsOnOneLine
+from modelfile.linter.rules.mf509_single_quoted_value import SingleQuotedValue
 from modelfile.linter.rules.mf901_invalid_pragma import InvalidPragma
 
 RULES: tuple[type[Rule], ...] = (
@@ -91,6 +97,8 @@ RULES: tuple[type[Rule], ...] = (
     CarriageReturnInValue,
     LowercaseInstruction,
     ReplacementCharacter,
+    StopsOnOneLine,
+    SingleQuotedValue,
     InvalidPragma,
 )
 
@@ -103,3 +111,64 @@ assert len(BY_CODE) == len(RULES), "two rules share a code"
 def find_rule(key: str) -> type[Rule] | None:
     """A rule by code (``MF201``) or name (``unknown-parameter``)."""
     return BY_CODE.get(key.upper()) or BY_NAME.get(key.lower())
+
+
+class UnknownRuleError(MfcError):
+    """A rule selector (``--select``, ``--ignore``) names no rule mfc has."""
+
+    code = "unknown-rule"
+    exit_code = 2
+
+
+def suggest_rule(key: str) -> str | None:
+    """The rule code or name closest to a misspelt ``key``, if any is close."""
+    candidates = [*BY_CODE, *BY_NAME]
+    close = difflib.get_close_matches(
+        key.upper() if key[:2].upper() == "MF" else key.lower(), candidates, n=1, cutoff=0.5
+    )
+    return close[0] if close else None
+
+
+def resolve_selector(key: str) -> str | None:
+    """The code or code prefix a selector stands for, or ``None`` if it names no rule.
+
+    A selector is ``ALL``, a code (``MF201``), a prefix of codes (``MF2``, ``MF``) or a
+    rule name (``unknown-parameter``), in any case.
+
+    >>> resolve_selector("unknown-parameter"), resolve_selector("mf2"), resolve_selector("MF9999")
+    ('MF201', 'MF2', None)
+    """
+    stripped = key.strip()
+    if stripped.upper() == "ALL":
+        return "ALL"
+    rule = BY_NAME.get(stripped.lower())
+    if rule is not None:
+        return rule.code
+    upper = stripped.upper()
+    if upper and any(code.startswith(upper) for code in BY_CODE):
+        return upper
+    return None
+
+
+def resolve_selectors(keys: Iterable[str], *, where: str = "select") -> tuple[str, ...]:
+    """Selectors as codes and prefixes; comma-separated lists are split.  ``where`` names
+    the option or key they came from, for the error an unknown one raises.
+
+    >>> resolve_selectors(["MF201,empty-stop"])
+    ('MF201', 'MF208')
+    >>> resolve_selectors(["MF9999"], where="--select")
+    Traceback (most recent call last):
+    ...
+    modelfile.linter.registry.UnknownRuleError: --select: no rule 'MF9999' (did you mean MF901?)
+    """
+    resolved: list[str] = []
+    for key in (part.strip() for item in keys for part in item.split(",")):
+        if not key:
+            continue
+        code = resolve_selector(key)
+        if code is None:
+            guess = suggest_rule(key)
+            hint = f"did you mean {guess}?" if guess else "`mfc rule` lists every code and name"
+            raise UnknownRuleError(f"{where}: no rule {key!r} ({hint})")
+        resolved.append(code)
+    return tuple(resolved)
