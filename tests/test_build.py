@@ -444,6 +444,7 @@ def test_a_progress_bar_ends_before_the_error_on_a_terminal(tmp_path: Path) -> N
     text = output.decode("utf-8", "replace")
     assert result.returncode == 1
     assert "\x1b[?25l" in text and "hashing" in text  # a bar (click hides the cursor while drawing)
+    assert text.rindex("\x1b[?25h") > text.rindex("\x1b[?25l")  # and shows it again
     assert "\nerror: --quantize Q4_K_M: " in text and "is already quantized" in text
 
 
