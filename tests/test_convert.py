@@ -317,6 +317,34 @@ def test_build_converts_once_and_stores_only_the_gguf(tmp_path: Path, monkeypatc
     assert build(tmp_path / "Modelfile", "tiny", store=store).digest != first.digest
 
 
+@pytest.mark.parametrize("quantize", [None, "q8_0"])
+def test_build_progress_names_the_folder_never_the_scratch_file(quantize: str | None, tmp_path: Path) -> None:
+    """``copying model-1700-4420610107536.gguf`` meant nothing to the user: a build from
+    folders names what they hold, whether the converted file is copied in or hashed for
+    the quantizer."""
+    from builder import quantize_options
+
+    base = tiny_model("llama", tmp_path / "hf", tokenizer="spm")
+    lora_adapter(base, tmp_path / "peft")
+    (tmp_path / "Modelfile").write_text("FROM ./hf\n" + ("" if quantize else "ADAPTER ./peft\n"))
+    statuses: list[str] = []
+    options = quantize_options(quantize) if quantize else None
+    build(
+        tmp_path / "Modelfile",
+        "tiny",
+        store=tmp_path / "store",
+        progress=lambda e: statuses.append(e.status),
+        quantize=options,
+    )
+    scratch = re.compile(r"(model|adapter)-\d+-\d+\.gguf|\.mfc|tmp")
+    assert [status for status in statuses if scratch.search(status)] == []
+    if quantize:
+        assert "hashing model converted from hf" in statuses
+        assert any(re.fullmatch(r"quantizing \w+ model to Q8_0", status) for status in statuses)
+    else:
+        assert {"copying model converted from hf", "copying adapter converted from peft"} <= set(statuses)
+
+
 def test_build_with_a_peft_adapter_and_a_failed_conversion(tmp_path: Path) -> None:
     base = tiny_model("llama", tmp_path / "base", tokenizer="spm")
     adapter = lora_adapter(base, tmp_path / "adapter")

@@ -46,12 +46,13 @@ class BuildSession:
         self.parent_config: Config | None = None  # FROM a model: its config
         self._scratch: list[Path] = []
 
-    def digest(self, path: Path, *, remember: bool = True) -> tuple[str, int]:
-        """A file's digest and size, reported as ``hashing <name>``; remembered in the
-        hash cache unless ``remember`` is false (a scratch file, gone after the build)."""
+    def digest(self, path: Path, *, remember: bool = True, label: str = "") -> tuple[str, int]:
+        """A file's digest and size, reported as ``hashing <name>`` (``hashing <label>``
+        when given); remembered in the hash cache unless ``remember`` is false (a scratch
+        file, gone after the build)."""
         if remember:
             return self.hashes.digest(path, self.report)
-        return hash_file(path, self.report)
+        return hash_file(path, self.report, f"hashing {label}" if label else "")
 
     def scratch_file(self, media_type: str) -> Path:
         """A new file name in the store's scratch folder for a conversion's output,
