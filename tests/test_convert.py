@@ -292,6 +292,26 @@ def test_cli_convert_json_and_lora(tmp_path: Path) -> None:
     assert usage.returncode == 2
 
 
+def test_outtype_auto_does_what_its_help_says_on_a_float32_checkpoint(tmp_path: Path) -> None:
+    """``--outtype auto`` promised "the checkpoint's own precision" and wrote F16 from an
+    F32 checkpoint; it does what llama.cpp's ``auto`` does (F32 and F16 weights give
+    F16, BF16 stays BF16), and the help says so."""
+    from click.testing import CliRunner
+
+    from builder.cli.main import cli
+    from builder.ggml_types import type_name
+
+    help_text = " ".join(CliRunner().invoke(cli, ["convert", "--help"]).output.split())
+    assert "own precision" not in help_text
+    assert "BF16 weights stay BF16, F16 and F32 weights become F16" in help_text
+    folder = tiny_model("llama", tmp_path / "hf", tokenizer="spm", dtype="float32")
+    result = mfc("convert", str(folder), "-o", str(tmp_path / "auto.gguf"), "--outtype", "auto", "--json")
+    assert json.loads(result.stdout)["outtype"] == "f16"
+    types = {t.name: type_name(t.ggml_type) for t in read_metadata(tmp_path / "auto.gguf", tensors=True).tensors}
+    assert types["blk.0.attn_q.weight"] == "F16"
+    assert types["blk.0.attn_norm.weight"] == "F32"
+
+
 def test_build_converts_once_and_stores_only_the_gguf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tiny_model("llama", tmp_path / "hf", tokenizer="spm")
     (tmp_path / "Modelfile").write_text(f"FROM {folder}\nPARAMETER temperature 0\nPARAMETER num_predict 8\n")
