@@ -42,7 +42,7 @@ class BuildSession:
         self.quantized = DerivedCache(store.root, "quantized")
         self.layers: list[Planned] = []
         self.warnings: list[str] = []
-        self.template: str | None = None  # the built-in template autodetected from the GGUF
+        self.template: str | None = None  # the built-in template autodetected from the GGUF (None once replaced)
         self.parent_config: Config | None = None  # FROM a model: its config
         self._scratch: list[Path] = []
 
