@@ -131,7 +131,7 @@ def check(source: Path, opts: QuantizeOptions, *, name: str = "") -> Estimate:
     try:
         meta = read_metadata(source, tensors=True)
     except GGUFError as error:
-        raise QuantizeError(str(error)) from None
+        raise QuantizeError(str(error).replace(str(source), shown)) from None
     except OSError as error:
         raise QuantizeError(f"cannot read {shown}: {error.strerror}") from None
     quantized = sorted({type_name(t.ggml_type) for t in meta.tensors} - UNQUANTIZED)

@@ -254,6 +254,21 @@ def test_the_api_names_are_the_functions() -> None:
     assert quantize_function is quantize
 
 
+def test_a_failed_quantization_of_a_converted_folder_names_the_folder(tmp_path: Path) -> None:
+    """The error named the build's scratch file (``.mfc/tmp/model-1700-….gguf``)."""
+    from hf_fixtures import tiny_model
+
+    from builder import convert
+
+    tiny_model("llama", tmp_path / "hf", tokenizer="spm")
+    imatrix = write_imatrix(tmp_path / "bad.gguf", convert(tmp_path / "hf", tmp_path / "ref.gguf").path, width_error=3)
+    (tmp_path / "Modelfile").write_text("FROM ./hf\n")
+    result = mfc("build", "t", "-q", "Q4_K_M", "--imatrix", str(imatrix), "--store", str(tmp_path / "s"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "failed to quantize model converted from hf to Q4_K_M: " in result.stderr
+    assert ".mfc" not in result.stderr and "model-" not in result.stderr
+
+
 #: ``mfc`` with llama.cpp's quantizer replaced by one that never ends and reports a
 #: tensor as fast as it can from its thread: a Ctrl-C then always meets a bar in use,
 #: and the thread goes on reporting while the process takes a moment to end.
