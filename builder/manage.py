@@ -32,8 +32,14 @@ class RemoveResult:
     name: str
     blobs: tuple[Path, ...]
 
+    @property
+    def digests(self) -> tuple[str, ...]:
+        """The deleted blobs' digests, spelt as manifests and every other command spell
+        them (``sha256:<hex>``; the files are named ``sha256-<hex>``)."""
+        return tuple(path.name.replace("-", ":", 1) for path in self.blobs)
+
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "blobs": [path.name for path in self.blobs]}
+        return {"name": self.name, "blobs": list(self.digests)}
 
 
 @dataclass(frozen=True)
@@ -108,10 +114,12 @@ def remove_model(name: str, *, store: StoreLike = None) -> RemoveResult:
     >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
     >>> store = builder.Store(folder / "store")
-    >>> _ = builder.build(folder / "Modelfile", "tiny", store=store)
+    >>> built = builder.build(folder / "Modelfile", "tiny", store=store)
     >>> removed = builder.remove_model("tiny", store=store)
     >>> removed.name, len(removed.blobs), list(store.blobs.iterdir())
     ('tiny:latest', 2, [])
+    >>> sorted(removed.to_dict()["blobs"]) == sorted(layer.digest for layer in (built.config, *built.layers))
+    True
     """
     the_store = as_store(store)
     with the_store.locked():

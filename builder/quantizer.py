@@ -124,14 +124,16 @@ class QuantizeResult:
     warnings: tuple[str, ...] = ()
 
 
-def check(source: Path, opts: QuantizeOptions) -> Estimate:
-    """Everything that can be known without quantizing; raises ``QuantizeError``."""
+def check(source: Path, opts: QuantizeOptions, *, name: str = "") -> Estimate:
+    """Everything that can be known without quantizing; raises ``QuantizeError`` naming
+    the source as ``name`` (its path unless given: a build names what the user knows)."""
+    shown = name or str(source)
     try:
         meta = read_metadata(source, tensors=True)
     except GGUFError as error:
-        raise QuantizeError(str(error)) from None
+        raise QuantizeError(str(error).replace(str(source), shown)) from None
     except OSError as error:
-        raise QuantizeError(f"cannot read {source}: {error.strerror}") from None
+        raise QuantizeError(f"cannot read {shown}: {error.strerror}") from None
     quantized = sorted({type_name(t.ggml_type) for t in meta.tensors} - UNQUANTIZED)
     known = by_ftype(meta.file_type)
     source_type = known.name if known else (quantized[0] if quantized else "F32")
@@ -139,7 +141,7 @@ def check(source: Path, opts: QuantizeOptions) -> Estimate:
     if quantized:
         if not opts.allow_requantize:
             raise QuantizeError(
-                f"{source} is already quantized ({', '.join(quantized)}): quantizing it again to {opts.type.name} "
+                f"{shown} is already quantized ({', '.join(quantized)}): quantizing it again to {opts.type.name} "
                 "adds a second rounding error; start from an F16, BF16 or F32 GGUF, or pass --allow-requantize"
             )
         warnings.append(
@@ -152,7 +154,7 @@ def check(source: Path, opts: QuantizeOptions) -> Estimate:
         # llama.cpp, which plans the whole quantization without doing it (a fraction of a second).
         report = _run_llama(source, source.with_name(source.name + ".dry-run"), opts, dry_run=True)
         if report.rc != 0:
-            raise QuantizeError(f"llama.cpp cannot quantize {source} to {opts.type.name}: {report.reason()}")
+            raise QuantizeError(f"llama.cpp cannot quantize {shown} to {opts.type.name}: {report.reason()}")
         if report.needs_imatrix:
             raise QuantizeError(
                 f"{opts.type.name} needs an importance matrix for this model (llama.cpp would stop with "
@@ -255,12 +257,18 @@ def progress_status(source_type: str, opts: QuantizeOptions) -> str:
 
 
 def run(
-    source: Path, target: Path, opts: QuantizeOptions, progress: Progress | None = None, *, status: str = ""
+    source: Path,
+    target: Path,
+    opts: QuantizeOptions,
+    progress: Progress | None = None,
+    *,
+    status: str = "",
+    name: str = "",
 ) -> _Report:
     """Quantize for real into ``target`` (a temporary path the caller renames); on any
-    failure, interruption included, ``target`` is removed and the error explains.
-    ``progress`` gets a count of tensors under ``status`` (``quantizing to <type>``
-    unless given)."""
+    failure, interruption included, ``target`` is removed and the error explains, naming
+    the source as ``name`` (its path unless given).  ``progress`` gets a count of
+    tensors under ``status`` (``quantizing to <type>`` unless given)."""
     report: _Report | None = None
     failure: list[BaseException] = []
 
@@ -285,7 +293,7 @@ def run(
     assert report is not None
     if report.rc != 0 or not target.is_file():
         target.unlink(missing_ok=True)
-        raise QuantizeError(f"llama.cpp failed to quantize {source} to {opts.type.name}: {report.reason()}")
+        raise QuantizeError(f"llama.cpp failed to quantize {name or source} to {opts.type.name}: {report.reason()}")
     return report
 
 

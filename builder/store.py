@@ -135,10 +135,18 @@ class Store:
         return digest, len(data)
 
     def add_file(
-        self, source: Path, digest: str | None = None, *, link: bool = False, progress: Progress | None = None
+        self,
+        source: Path,
+        digest: str | None = None,
+        *,
+        link: bool = False,
+        progress: Progress | None = None,
+        label: str = "",
     ) -> tuple[str, int, bool]:
         """Store a file's bytes (if new), by copy or, with ``link``, by reflink or hard
-        link: its digest, its size, and whether the blob is new.
+        link: its digest, its size, and whether the blob is new.  ``progress`` counts the
+        bytes under ``copying <label>`` (the file's name unless given: a scratch file is
+        better named by what it holds).
 
         ``digest`` is the file's digest when already known (then an existing blob is
         reused without reading the file).  A copied file is hashed as it is copied, in
@@ -149,8 +157,9 @@ class Store:
             self._touch(final)
             return digest, final.stat().st_size, False
         self.blobs.mkdir(parents=True, exist_ok=True)
+        status = f"copying {label or source.name}"
         if link:
-            linked = self._link(source, progress)
+            linked = self._link(source, progress, status)
             if linked is not None:
                 return linked
         found, size = "", 0
@@ -158,7 +167,7 @@ class Store:
 
         def report(done: int) -> None:
             if progress:
-                progress(Event(f"copying {source.name}", total, done))
+                progress(Event(status, total, done))
 
         def copy(handle: IO[bytes]) -> None:
             nonlocal found, size
@@ -184,7 +193,7 @@ class Store:
         finally:
             temp.unlink(missing_ok=True)
 
-    def _link(self, source: Path, progress: Progress | None) -> tuple[str, int, bool] | None:
+    def _link(self, source: Path, progress: Progress | None, status: str) -> tuple[str, int, bool] | None:
         """A copy-on-write clone of ``source`` where the filesystem can (btrfs, XFS, APFS),
         else a hard link; None when neither works (then the caller copies)."""
         temp = self.blobs / f"sha256-mfc-link-{os.getpid()}-{time.monotonic_ns()}.tmp"
@@ -194,7 +203,7 @@ class Store:
             except OSError:
                 return None  # another filesystem, or links not supported
         try:
-            digest, size = hash_file(temp, progress, f"copying {source.name}")
+            digest, size = hash_file(temp, progress, status)
             created = self._place(temp, self.blob_path(digest))
         finally:
             temp.unlink(missing_ok=True)

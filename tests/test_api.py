@@ -127,8 +127,11 @@ def test_copy_remove_and_prune_results(store: builder.Store) -> None:
         "destination": "copy:latest",
     }
     assert builder.remove_model("tiny", store=store).blobs == ()  # the copy uses them all
+    manifest = store.find("copy").manifest
     removed = builder.remove_model("copy", store=store)
     assert len(removed.blobs) == 3 and list(store.blobs.iterdir()) == []
+    digests = sorted(layer.digest for layer in (manifest.config, *manifest.layers))
+    assert sorted(removed.to_dict()["blobs"]) == digests  # sha256:<hex>, as everywhere else
     orphan = store.blobs / ("sha256-" + "a" * 64)
     orphan.write_bytes(b"12345")
     assert builder.prune(store).to_dict() == {"removed": [], "freed": 0}  # within the grace period

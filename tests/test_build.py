@@ -154,12 +154,41 @@ def test_autodetected_template_brings_its_stops(tmp_path: Path, store: Store) ->
         store=store,
         progress=lambda e: events.append(e.status),
     )
-    assert result.template == "chatml"
-    assert "using autodetected template chatml" in events
+    # issue 10: the TEMPLATE line replaced chatml, so neither the result nor a status claims it
+    assert result.template is None
+    assert not any("autodetected" in event for event in events)
     manifest = store.find("m").manifest
     params = json.loads(store.read_blob(manifest.layers_of(PARAMS)[0].digest))
     assert params == {"stop": ["<|im_start|>", "<|im_end|>"]}  # the user's TEMPLATE replaces, the stops stay
     assert store.read_blob(manifest.layers_of(TEMPLATE)[0].digest) == b"{{ .Prompt }}"
+    kept = build(modelfile(tmp_path, "FROM ./m.gguf\n"), "k", store=store, progress=lambda e: events.append(e.status))
+    assert kept.template == "chatml"
+    assert events.count("using autodetected template chatml") == 1
+
+
+def test_build_json_names_no_template_a_template_line_replaced(tmp_path: Path) -> None:
+    """``mfc build --json`` said ``"template": "chatml"`` (and the progress said it used
+    it) when the Modelfile's TEMPLATE replaced the autodetected template."""
+    from click.testing import CliRunner
+
+    from builder.cli.main import cli
+
+    write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama", "tokenizer.chat_template": CHATML_JINJA})
+    (tmp_path / "Modelfile").write_text("FROM ./m.gguf\nTEMPLATE {{ .Prompt }}\n")
+    (tmp_path / "Auto").write_text("FROM ./m.gguf\n")
+    store = ["--store", str(tmp_path / "store")]
+    runner = CliRunner()
+    replaced = runner.invoke(cli, ["build", "r", "-f", str(tmp_path / "Modelfile"), "--json", *store])
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads(replaced.stdout)["template"] is None
+    shown = runner.invoke(cli, ["build", "r", "-f", str(tmp_path / "Modelfile"), *store])
+    assert shown.exit_code == 0 and "autodetected" not in shown.stderr
+    auto = runner.invoke(cli, ["build", "a", "-f", str(tmp_path / "Auto"), "--json", *store])
+    assert json.loads(auto.stdout)["template"] == "chatml"
+    assert (
+        "using autodetected template chatml"
+        in runner.invoke(cli, ["build", "a", "-f", str(tmp_path / "Auto"), *store]).stderr
+    )
 
 
 def test_adapter_gguf_becomes_an_adapter_layer(tmp_path: Path, store: Store, minimal: Path) -> None:
@@ -444,6 +473,7 @@ def test_a_progress_bar_ends_before_the_error_on_a_terminal(tmp_path: Path) -> N
     text = output.decode("utf-8", "replace")
     assert result.returncode == 1
     assert "\x1b[?25l" in text and "hashing" in text  # a bar (click hides the cursor while drawing)
+    assert text.rindex("\x1b[?25h") > text.rindex("\x1b[?25l")  # and shows it again
     assert "\nerror: --quantize Q4_K_M: " in text and "is already quantized" in text
 
 

@@ -292,6 +292,26 @@ def test_cli_convert_json_and_lora(tmp_path: Path) -> None:
     assert usage.returncode == 2
 
 
+def test_outtype_auto_does_what_its_help_says_on_a_float32_checkpoint(tmp_path: Path) -> None:
+    """``--outtype auto`` promised "the checkpoint's own precision" and wrote F16 from an
+    F32 checkpoint; it does what llama.cpp's ``auto`` does (F32 and F16 weights give
+    F16, BF16 stays BF16), and the help says so."""
+    from click.testing import CliRunner
+
+    from builder.cli.main import cli
+    from builder.ggml_types import type_name
+
+    help_text = " ".join(CliRunner().invoke(cli, ["convert", "--help"]).output.split())
+    assert "own precision" not in help_text
+    assert "BF16 weights stay BF16, F16 and F32 weights become F16" in help_text
+    folder = tiny_model("llama", tmp_path / "hf", tokenizer="spm", dtype="float32")
+    result = mfc("convert", str(folder), "-o", str(tmp_path / "auto.gguf"), "--outtype", "auto", "--json")
+    assert json.loads(result.stdout)["outtype"] == "f16"
+    types = {t.name: type_name(t.ggml_type) for t in read_metadata(tmp_path / "auto.gguf", tensors=True).tensors}
+    assert types["blk.0.attn_q.weight"] == "F16"
+    assert types["blk.0.attn_norm.weight"] == "F32"
+
+
 def test_build_converts_once_and_stores_only_the_gguf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tiny_model("llama", tmp_path / "hf", tokenizer="spm")
     (tmp_path / "Modelfile").write_text(f"FROM {folder}\nPARAMETER temperature 0\nPARAMETER num_predict 8\n")
@@ -315,6 +335,34 @@ def test_build_converts_once_and_stores_only_the_gguf(tmp_path: Path, monkeypatc
     config["rms_norm_eps"] = 0.00123  # a changed input: converted again, another model
     (folder / "config.json").write_text(json.dumps(config))
     assert build(tmp_path / "Modelfile", "tiny", store=store).digest != first.digest
+
+
+@pytest.mark.parametrize("quantize", [None, "q8_0"])
+def test_build_progress_names_the_folder_never_the_scratch_file(quantize: str | None, tmp_path: Path) -> None:
+    """``copying model-1700-4420610107536.gguf`` meant nothing to the user: a build from
+    folders names what they hold, whether the converted file is copied in or hashed for
+    the quantizer."""
+    from builder import quantize_options
+
+    base = tiny_model("llama", tmp_path / "hf", tokenizer="spm")
+    lora_adapter(base, tmp_path / "peft")
+    (tmp_path / "Modelfile").write_text("FROM ./hf\n" + ("" if quantize else "ADAPTER ./peft\n"))
+    statuses: list[str] = []
+    options = quantize_options(quantize) if quantize else None
+    build(
+        tmp_path / "Modelfile",
+        "tiny",
+        store=tmp_path / "store",
+        progress=lambda e: statuses.append(e.status),
+        quantize=options,
+    )
+    scratch = re.compile(r"(model|adapter)-\d+-\d+\.gguf|\.mfc|tmp")
+    assert [status for status in statuses if scratch.search(status)] == []
+    if quantize:
+        assert "hashing model converted from hf" in statuses
+        assert any(re.fullmatch(r"quantizing \w+ model to Q8_0", status) for status in statuses)
+    else:
+        assert {"copying model converted from hf", "copying adapter converted from peft"} <= set(statuses)
 
 
 def test_build_with_a_peft_adapter_and_a_failed_conversion(tmp_path: Path) -> None:

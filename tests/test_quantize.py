@@ -252,3 +252,78 @@ def test_the_api_names_are_the_functions() -> None:
 
     assert callable(build_function) and build_function is builder.create.build
     assert quantize_function is quantize
+
+
+def test_a_failed_quantization_of_a_converted_folder_names_the_folder(tmp_path: Path) -> None:
+    """The error named the build's scratch file (``.mfc/tmp/model-1700-….gguf``)."""
+    from hf_fixtures import tiny_model
+
+    from builder import convert
+
+    tiny_model("llama", tmp_path / "hf", tokenizer="spm")
+    imatrix = write_imatrix(tmp_path / "bad.gguf", convert(tmp_path / "hf", tmp_path / "ref.gguf").path, width_error=3)
+    (tmp_path / "Modelfile").write_text("FROM ./hf\n")
+    result = mfc("build", "t", "-q", "Q4_K_M", "--imatrix", str(imatrix), "--store", str(tmp_path / "s"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "failed to quantize model converted from hf to Q4_K_M: " in result.stderr
+    assert ".mfc" not in result.stderr and "model-" not in result.stderr
+
+
+#: ``mfc`` with llama.cpp's quantizer replaced by one that never ends and reports a
+#: tensor as fast as it can from its thread: a Ctrl-C then always meets a bar in use,
+#: and the thread goes on reporting while the process takes a moment to end.
+ENDLESS_QUANTIZER = """
+import atexit, itertools, sys, time
+import builder.quantizer
+from builder.events import TENSORS, Event
+
+def endless(source, target, opts, *, dry_run=False, progress=None, status=""):
+    target.write_bytes(b"")
+    for done in itertools.count():
+        progress(Event(status, 10**9, done, TENSORS))
+        time.sleep(0)
+
+builder.quantizer._run_llama = endless
+atexit.register(time.sleep, 0.2)
+from builder.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_on_a_terminal_shows_the_cursor_again(f16: Path, tmp_path: Path) -> None:
+    """click's bar hides the cursor while it draws; after Ctrl-C, with the quantizer's
+    thread still reporting, the terminal gets it back (the last hide is followed by a
+    show) and the output file is gone."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-c", ENDLESS_QUANTIZER, "quantize", str(f16), str(tmp_path / "out.gguf"), "IQ4_XS"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    output = b""
+    try:
+        while b"\x1b[?25l" not in output:  # the bar is drawn
+            chunk = _read_terminal(leader)
+            assert chunk, f"the quantization ended before its bar was drawn: {output!r}"
+            output += chunk
+        process.send_signal(signal.SIGINT)
+        while chunk := _read_terminal(leader):
+            output += chunk
+        assert process.wait(timeout=30) == 130
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+    assert output.rindex(b"\x1b[?25h") > output.rindex(b"\x1b[?25l"), output[-300:]
+    assert output.endswith(b"mfc: interrupted\r\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _read_terminal(fd: int) -> bytes:
+    import os
+
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO: the other end is closed and drained
+        return b""

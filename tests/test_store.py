@@ -98,7 +98,11 @@ def test_cp_rm_prune_keep_every_used_blob(tmp_path: Path, tiny: Path) -> None:
     assert mfc("rm", "b", env=env).returncode == 0
     assert not system_of_b.exists()  # only b used it
     assert verify(store) == []
-    assert mfc("rm", "c", env=env).returncode == 0
+    manifest = store.find("c").manifest
+    removed = mfc("rm", "c", "--json", env=env)
+    assert removed.returncode == 0, removed.stderr
+    assert "sha256-" not in removed.stdout  # blobs are named sha256:<hex>, as build, show and list name them
+    assert all(f'"{layer.digest}"' in removed.stdout for layer in (manifest.config, *manifest.layers))
     assert sorted(p.name for p in store.blobs.iterdir()) == []
     assert not any(store.manifests.rglob("*"))  # empty folders are pruned too
 

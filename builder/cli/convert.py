@@ -18,7 +18,8 @@ from builder.cli.options import echo_json, json_option
     "--outtype",
     type=click.Choice(["auto", "f32", "f16", "bf16", "q8_0"], case_sensitive=False),
     default=None,
-    help="Weight type (default: auto, the checkpoint's own precision; f32 for adapters).",
+    help="Weight type (default: auto, as llama.cpp's: BF16 weights stay BF16, F16 and F32 weights become F16; "
+    "f32 for adapters).",
 )
 @click.option(
     "--lora",

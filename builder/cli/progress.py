@@ -4,11 +4,14 @@ once as a plain line and a count only when its step finishes.
 
 A command opens the printer with ``progress_printer()``: it closes with the command's
 click context, so a bar is finished (and its line ended) before the group reports an
-error the command let through.
+error the command let through.  click's bar hides the cursor while it draws; closing
+gives it back on every exit (the end, an error, Ctrl-C), and a closed printer draws
+nothing more, though the work's thread (llama.cpp quantizing) may still report.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
@@ -16,6 +19,9 @@ import click
 
 from builder import Event
 from builder.humanize import human_bytes
+
+#: What click writes after a bar to show the cursor again (it hides it, except on Windows).
+SHOW_CURSOR = "" if os.name == "nt" else "\x1b[?25h"
 
 
 class ProgressPrinter:
@@ -29,9 +35,10 @@ class ProgressPrinter:
         self.bar: Any = None
         self.done = 0
         self.counted = False  # the current status's count was printed (off a terminal)
+        self.closed = False
 
     def __call__(self, event: Event) -> None:
-        if self.quiet:
+        if self.quiet or self.closed:
             return
         if event.status != self.status:
             self._start(event)
@@ -50,21 +57,27 @@ class ProgressPrinter:
             click.echo(event.status, file=self.stream)
 
     def _draw(self, event: Event) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(
+        bar = self.bar  # a local: another thread may close the printer meanwhile
+        if bar is None:
+            bar = self.bar = click.progressbar(
                 length=event.total, label=event.status, file=self.stream, show_percent=True, show_eta=True
             )
-            self.bar.render_progress()
+            bar.render_progress()
             self.done = 0
-        self.bar.update(event.completed - self.done)
+        bar.update(event.completed - self.done)
         self.done = event.completed
+        if self.closed:  # closed by another thread while this drew: undo the hiding
+            self.stream.write(SHOW_CURSOR)
+            self.stream.flush()
 
     def _finish(self) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()  # ends the bar's line
-            self.bar = None
+        bar, self.bar = self.bar, None
+        if bar is not None:
+            bar.render_finish()  # ends the bar's line and shows the cursor
 
     def close(self) -> None:
+        """End the bar and show the cursor; later events are ignored."""
+        self.closed = True
         self._finish()
 
     def __enter__(self) -> ProgressPrinter:

@@ -3,7 +3,7 @@
 The rules are convert_hf_to_gguf's: 1-D tensors, norms, biases, position and token-type
 embeddings stay F32; the other weights take the output type (F32, F16, BF16 or Q8_0;
 Q8_0 falls back to F16 where a row is not a whole number of 32-value blocks).  ``auto``
-keeps the checkpoint's own precision: BF16 weights give BF16, anything else F16.
+is convert_hf_to_gguf's: BF16 weights give BF16, anything else (F16, and F32 too) F16.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ KEEP_F32 = ("position_embd.weight", "token_types.weight", "ffn_gate_inp.weight")
 
 
 def resolve(outtype: str, weight_dtypes: list[str]) -> str:
-    """``auto`` as the checkpoint's precision; other names checked."""
+    """``auto`` as convert_hf_to_gguf decides it (the first matrix's dtype: BF16 gives
+    bf16, F16 or F32 gives f16); other names checked."""
     outtype = outtype.lower()
     if outtype == "auto":
         first = weight_dtypes[0] if weight_dtypes else "F16"

@@ -31,6 +31,7 @@ from builder.create.layer import (
     Planned,
     QuantizedBlob,
     QuantizeSource,
+    describe,
     media_type_of,
     read_gguf,
 )
@@ -105,7 +106,7 @@ def converted_model(session: BuildSession, folder: Path) -> Planned:
 
         return conversion.convert(folder, scratch, durable=True, progress=progress)
 
-    return _scratch_layer(session, MODEL, key, f"FROM {folder}", produce)
+    return _scratch_layer(session, MODEL, key, f"FROM {folder}", f"model converted from {folder.name}", produce)
 
 
 def converted_adapter(session: BuildSession, adapter: Path, base: Path) -> Planned:
@@ -121,7 +122,9 @@ def converted_adapter(session: BuildSession, adapter: Path, base: Path) -> Plann
 
         return conversion.convert_lora(adapter, base, scratch, durable=True, progress=progress)
 
-    return _scratch_layer(session, ADAPTER, key, f"ADAPTER {adapter}", produce)
+    return _scratch_layer(
+        session, ADAPTER, key, f"ADAPTER {adapter}", f"adapter converted from {adapter.name}", produce
+    )
 
 
 def blob_layer(session: BuildSession, digest: str, *, final: bool = False) -> Planned:
@@ -133,14 +136,22 @@ def blob_layer(session: BuildSession, digest: str, *, final: bool = False) -> Pl
 
 
 def _scratch_layer(
-    session: BuildSession, media_type: str, key: str, what: str, produce: Callable[[Path, Progress], object]
+    session: BuildSession,
+    media_type: str,
+    key: str,
+    what: str,
+    label: str,
+    produce: Callable[[Path, Progress], object],
 ) -> Planned:
+    """A conversion into a scratch file, named in messages by ``what`` (the Modelfile's
+    line) and ``label`` (what it made), never by the scratch file's name."""
     scratch = session.scratch_file(media_type)
     try:
         produce(scratch, session.report)
     except ConvertError as error:
         raise BuildError(f"{what}: {error}") from None
-    return Planned(media_type, ConvertedSource(scratch, scratch.stat().st_size, key), meta=read_gguf(scratch))
+    source = ConvertedSource(scratch, scratch.stat().st_size, key, label)
+    return Planned(media_type, source, meta=read_gguf(scratch))
 
 
 def _inputs_key(session: BuildSession, folder: Path, what: str) -> str:
@@ -183,16 +194,16 @@ def plan_quantization(session: BuildSession) -> None:
             session.report(Event(f"using the {opts.type.name} model quantized before"))
             session.layers[index] = blob_layer(session, known, final=True)
             continue
-        path = session.gguf_path(planned)
+        path, label = session.gguf_path(planned), describe(source)
         try:
-            estimate = check(path, opts)
+            estimate = check(path, opts, name=label)
             root = session.store.root
             ensure_room(root if root.exists() else root.parent, estimate.output_bytes, f"the {opts.type.name} model")
         except QuantizeError as error:
             raise BuildError(f"--quantize {opts.type.name}: {error}") from None
         session.warnings += estimate.warnings
         converted_key = source.key if isinstance(source, ConvertedSource) else ""
-        job = QuantizeSource(path, source.digest, source.size, estimate.source_type, opts, key, converted_key)
+        job = QuantizeSource(path, source.digest, source.size, estimate.source_type, opts, key, converted_key, label)
         session.layers[index] = replace(planned, source=job)
 
 
@@ -204,7 +215,7 @@ def with_digest(session: BuildSession, planned: Planned) -> Planned:
         digest, _ = session.digest(source.path)
         return replace(planned, source=replace(source, digest=digest))
     if isinstance(source, ConvertedSource) and not source.digest:
-        digest, _ = session.digest(source.path, remember=False)
+        digest, _ = session.digest(source.path, remember=False, label=source.label)
         return replace(planned, source=replace(source, digest=digest))
     return planned
 
@@ -219,7 +230,7 @@ def quantize_into_store(session: BuildSession, job: QuantizeSource) -> tuple[str
 
     def produce(temp: Path) -> None:
         try:
-            run(job.path, temp, job.options, session.report, status=status)
+            run(job.path, temp, job.options, session.report, status=status, name=job.label)
         except QuantizeError as error:
             raise BuildError(str(error)) from None
 

@@ -83,11 +83,14 @@ class QuantizedBlob(BlobSource):
 class ConvertedSource:
     """A GGUF this build converted into ``path``, a scratch file in the store (linked into
     ``blobs/`` when written, removed after the build); remembered under ``key`` (its
-    inputs) once written.  ``digest`` is empty until hashed."""
+    inputs) once written.  ``label`` names it in progress and errors, as the user knows
+    it (``model converted from hf-folder``): the scratch file's name means nothing to
+    them.  ``digest`` is empty until hashed."""
 
     path: Path
     size: int
     key: str
+    label: str
     digest: str = ""
 
 
@@ -96,7 +99,9 @@ class QuantizeSource:
     """A quantization of the GGUF at ``path`` to run when the layer is written, and
     remembered under ``key`` (source digest and options).  Until then the layer stands
     for its source (a dry run shows the source's digest).  ``converted_key``: the
-    conversion the source came from, remembered as ``digest`` once the build is done."""
+    conversion the source came from, remembered as ``digest`` once the build is done.
+    ``label``: the source as errors name it (a file the user gave, or what a conversion
+    or an inherited layer is to them)."""
 
     path: Path
     digest: str  # the source's
@@ -105,6 +110,7 @@ class QuantizeSource:
     options: QuantizeOptions
     key: str
     converted_key: str = ""
+    label: str = ""
 
 
 Source = BytesSource | FileSource | BlobSource | ConvertedSource | QuantizeSource
@@ -125,6 +131,16 @@ class Planned:
     def layer(self) -> Layer:
         """The manifest entry as far as it is known now."""
         return Layer(self.media_type, self.source.digest, self.source.size, self.from_)
+
+
+def describe(source: Source) -> str:
+    """How messages name a GGUF layer's source: the user's file, what a conversion made
+    (never its scratch file), or the blob's digest."""
+    if isinstance(source, ConvertedSource | QuantizeSource) and source.label:
+        return source.label
+    if isinstance(source, FileSource | QuantizeSource):
+        return str(source.path)
+    return f"the model layer {source.digest}"
 
 
 def read_gguf(path: Path) -> GGUFMetadata:

@@ -2,7 +2,9 @@
 
 TEMPLATE and SYSTEM replace the inherited layer of their kind; LICENSEs accumulate;
 PARAMETERs merge into the inherited ones (a new ``stop`` list replaces the old whole);
-MESSAGEs replace.  The config describes the last model layer.
+MESSAGEs replace.  The config describes the last model layer.  A template autodetected
+from the GGUF is announced (and reported in the result) only here, once it is known to
+be the one built: a Modelfile's TEMPLATE replaces it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from builder import layers as encode
 from builder.create.layer import BytesSource, Planned
 from builder.create.session import BuildSession
+from builder.events import Event
 from builder.humanize import human_number
 from builder.manifest import LICENSE, MESSAGES, MODEL, PARAMS, SYSTEM, TEMPLATE, Config, file_type_name
 from builder.request import CreateRequest
@@ -19,6 +22,9 @@ def apply_create_rules(session: BuildSession, request: CreateRequest) -> None:
     layers = session.layers
     if request.template:
         _replace(layers, TEMPLATE, encode.text(request.template))
+        session.template = None  # the autodetected template is not the model's
+    if session.template:
+        session.report(Event(f"using autodetected template {session.template}"))
     if request.system:
         _replace(layers, SYSTEM, encode.text(request.system))
     for text in request.licenses:

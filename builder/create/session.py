@@ -42,16 +42,17 @@ class BuildSession:
         self.quantized = DerivedCache(store.root, "quantized")
         self.layers: list[Planned] = []
         self.warnings: list[str] = []
-        self.template: str | None = None  # the built-in template autodetected from the GGUF
+        self.template: str | None = None  # the built-in template autodetected from the GGUF (None once replaced)
         self.parent_config: Config | None = None  # FROM a model: its config
         self._scratch: list[Path] = []
 
-    def digest(self, path: Path, *, remember: bool = True) -> tuple[str, int]:
-        """A file's digest and size, reported as ``hashing <name>``; remembered in the
-        hash cache unless ``remember`` is false (a scratch file, gone after the build)."""
+    def digest(self, path: Path, *, remember: bool = True, label: str = "") -> tuple[str, int]:
+        """A file's digest and size, reported as ``hashing <name>`` (``hashing <label>``
+        when given); remembered in the hash cache unless ``remember`` is false (a scratch
+        file, gone after the build)."""
         if remember:
             return self.hashes.digest(path, self.report)
-        return hash_file(path, self.report)
+        return hash_file(path, self.report, f"hashing {label}" if label else "")
 
     def scratch_file(self, media_type: str) -> Path:
         """A new file name in the store's scratch folder for a conversion's output,

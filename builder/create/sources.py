@@ -142,8 +142,7 @@ def autodetect_template(session: BuildSession, planned: Planned) -> None:
             "Ollama will render it natively; add a TEMPLATE for mfc run and older Ollama"
         )
         return
-    session.report(Event(f"using autodetected template {found.name}"))
-    session.template = found.name
+    session.template = found.name  # announced once the create rules keep it
     session.layers.append(Planned(TEMPLATE, BytesSource(encode.text(found.template))))
     if found.stop:
         session.layers.append(Planned(PARAMS, BytesSource(encode.params({"stop": list(found.stop)}))))

@@ -118,7 +118,9 @@ def _write_layer(session: BuildSession, planned: Planned, link: bool) -> tuple[P
         meta = read_gguf(store.blob_path(digest))
         return Planned(planned.media_type, BlobSource(digest, size), meta=meta), is_new
     if isinstance(source, ConvertedSource):  # a scratch file: linked in, not worth a hash cache entry
-        digest, size, is_new = store.add_file(source.path, source.digest or None, link=True, progress=session.report)
+        digest, size, is_new = store.add_file(
+            source.path, source.digest or None, link=True, progress=session.report, label=source.label
+        )
         session.converted.remember(source.key, digest)
         return replace(planned, source=BlobSource(digest, size)), is_new
     digest, size, is_new = store.add_file(source.path, source.digest or None, link=link, progress=session.report)
