@@ -241,6 +241,18 @@ class InputError(MfcError):
     exit_code = 2
 
 
+class UsageError(InputError):
+    """The command line itself is malformed (an unknown option, a missing argument, a
+    bad value): click's usage errors, carried as an ``MfcError`` so that ``--json``
+    reports them as it reports every other error.
+
+    >>> UsageError("No such option: --jsn").to_dict()
+    {'code': 'usage-error', 'message': 'No such option: --jsn'}
+    """
+
+    code = "usage-error"
+
+
 class StdinClosedError(InputError):
     """``-`` (standard input) was asked for, but the process has no standard input."""
 

@@ -23,7 +23,7 @@ def inspect_command(path: str, no_tensors: bool, store_root: str | None, as_json
 
     info = builder.inspect_gguf(path, store=store_root)
     if as_json:
-        echo_json(info.to_dict(tensors=not no_tensors))
+        echo_json({"ok": True, **info.to_dict(tensors=not no_tensors)})
         return
     click.echo(
         f"{path}: GGUF v{info.version}, {len(info.metadata)} keys, {len(info.tensors)} tensors, "

@@ -1,7 +1,8 @@
 """``mfc``: the command group.  Commands load lazily, so ``mfc lint`` does not pay for
 what ``mfc build`` imports, and ``mfc --help`` lists them without importing any (start-up
 is measured by benchmarks/startup.py; what each command imports, by tests/test_imports.py).
-Exit codes: 0 ok, 1 findings or failure, 2 usage error."""
+Exit codes: 0 ok, 1 findings or failure, 2 usage error; a closed standard output (``mfc
+rule | head -1``) ends a command quietly with 0."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
-from builder.cli.options import JSON_OUTPUT, report_error
+from builder.cli.options import JSON_OUTPUT, closed_stdout, report_error
 
 
 class LazyCommand(NamedTuple):
@@ -116,14 +117,29 @@ class LazyGroup(click.Group):
     # their own (tests, scripts): freezing would keep their garbage forever.
     freeze_imports = False
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Note a ``--json`` anywhere on the command line (before ``--``), so that a usage
+        error found before the option is processed is reported as JSON too."""
+        if "--json" in (args[: args.index("--")] if "--" in args else args):
+            ctx.meta[JSON_OUTPUT] = True
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
-        from modelfile.errors import MfcError
+        from modelfile.errors import MfcError, UsageError
 
         try:
             return super().invoke(ctx)
         except MfcError as error:
             report_error(error, as_json=bool(ctx.meta.get(JSON_OUTPUT)))
             ctx.exit(error.exit_code)
+        except click.ClickException as error:
+            if not ctx.meta.get(JSON_OUTPUT):
+                raise
+            report_error(UsageError(error.format_message()), as_json=True)
+            ctx.exit(error.exit_code)
+        except BrokenPipeError:  # the reader of standard output is gone (mfc rule | head -1)
+            closed_stdout()
+            ctx.exit(0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -209,7 +225,8 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the group, turning any unexpected failure into one line.
-    Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), anything else 1."""
+    Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), a closed standard
+    output 0, anything else 1."""
     cli.freeze_imports = True
     try:
         code = cli.main(args=argv, prog_name="mfc", standalone_mode=False)
@@ -224,7 +241,18 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"mfc: internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)", err=True)
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> NoReturn:
+    """Flush standard output and exit with ``code``; a reader that has gone by then (a
+    closed pipe is a normal end) makes it 0, quietly."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_stdout()
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":

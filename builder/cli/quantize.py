@@ -132,7 +132,7 @@ def _list(as_json: bool) -> None:
 
     types = quantization_types()
     if as_json:
-        echo_json([_row(t) for t in types])
+        echo_json({"ok": True, "types": [_row(t) for t in types]})
         return
     from builder.humanize import columns
 

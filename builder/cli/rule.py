@@ -19,7 +19,7 @@ def rule_command(code: str | None, as_json: bool) -> None:
             for r in RULES
         ]
         if as_json:
-            echo_json(rows)
+            echo_json({"ok": True, "rules": rows})
             return
         for row in rows:
             off = "" if row["default"] else " (off by default)"
@@ -29,7 +29,9 @@ def rule_command(code: str | None, as_json: bool) -> None:
     if rule is None:
         raise click.BadParameter(f"no rule {code!r}; `mfc rule` lists them", param_hint="CODE")
     if as_json:
-        echo_json({"code": rule.code, "name": rule.name, "severity": rule.severity.value, "doc": rule.__doc__})
+        echo_json(
+            {"ok": True, "code": rule.code, "name": rule.name, "severity": rule.severity.value, "doc": rule.__doc__}
+        )
         return
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
     click.echo(_dedent(rule.__doc__ or ""))

@@ -8,13 +8,13 @@ import click
 
 from builder.cli.options import (
     echo_json,
-    fail,
     json_option,
     piped_text,
     stdin_is_terminal,
     store_option,
     write_through,
 )
+from modelfile.errors import InputError
 
 if TYPE_CHECKING:
     from builder import Runner
@@ -77,9 +77,9 @@ def run_command(
         chat(runner, verbose=verbose, answer_format=constraint)
         return
     if not text:
-        fail("no prompt: give one as an argument or on standard input", code=2, as_json=as_json)
+        raise InputError("no prompt: give one as an argument or on standard input")
     if as_json:
-        echo_json(runner.generate(text, tools=[], format=constraint).to_dict())
+        echo_json({"ok": True, **runner.generate(text, tools=[], format=constraint).to_dict()})
         return
     stream = runner.stream(text, tools=[], format=constraint)
     for chunk in stream:

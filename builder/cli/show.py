@@ -56,7 +56,7 @@ def show_command(ctx: click.Context, name: str, store_root: str | None, as_json:
     import builder
 
     if as_json:
-        echo_json(builder.show_json(name, store=store_root))
+        echo_json({"ok": True, **builder.show_json(name, store=store_root)})
         return
     part = ctx.meta.get("part")
     text = builder.show_text(name, part or "summary", store=store_root)

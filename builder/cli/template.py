@@ -130,7 +130,7 @@ def check_command(file: str | None, stdin_filename: str | None, as_json: bool) -
     source = _load(file, stdin_filename)
     result = source.check()
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(result.to_dict())  # {"ok", ...}: ok is false when a render fails or lint finds something
     else:
         click.echo(f"{source.name}: {result.summary}")
         for f in result.findings:

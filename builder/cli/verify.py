@@ -21,7 +21,7 @@ def verify_command(names: tuple[str, ...], store_root: str | None, as_json: bool
     problems = builder.verify(store, names or None)
     count = len(names) or len(store.models())
     if as_json:
-        echo_json({"ok": not problems, "models": count, "problems": [str(p) for p in problems]})
+        echo_json({"ok": not problems, "models": count, "problems": [p.to_dict() for p in problems]})
     else:
         for problem in problems:
             click.echo(f"error: {problem}", err=True)

@@ -29,12 +29,12 @@ def inherit(session: BuildSession, request: CreateRequest) -> None:
         parent = store.find(source)
     except ModelNameError:
         if looks_like_path(source) or os.sep in source:
-            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
-        raise BuildError(f"{at}: FROM {source}: neither a file nor a valid model name") from None
+            raise BuildError(f"FROM {source}: no such file ({request.from_path})", at=at) from None
+        raise BuildError(f"FROM {source}: neither a file nor a valid model name", at=at) from None
     except StoreError as error:
         if looks_like_path(source):
-            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
-        raise BuildError(f"{at}: FROM {source}: {error} (mfc builds from local models; it does not pull)") from None
+            raise BuildError(f"FROM {source}: no such file ({request.from_path})", at=at) from None
+        raise BuildError(f"FROM {source}: {error} (mfc builds from local models; it does not pull)", at=at) from None
     shortname = parent.name.display()
     for layer in parent.manifest.layers:
         meta = read_gguf(store.blob_path(layer.digest)) if layer.media_type in (MODEL, PROJECTOR) else None
@@ -81,7 +81,7 @@ def weights_layer(
     if isinstance(source, BlobRef):
         blob = session.store.blob_path(source.digest)
         if not blob.is_file():
-            raise BuildError(f"{source.at}: {source.digest}: no such blob in {session.store.blobs}")
+            raise BuildError(f"{source.digest}: no such blob in {session.store.blobs}", at=source.at)
         meta = read_gguf(blob)
         return Planned(media_type or media_type_of(meta), BlobSource(source.digest, blob.stat().st_size), meta=meta)
     path = source
@@ -124,7 +124,7 @@ def _check_adapter(session: BuildSession, request: CreateRequest, planned: Plann
     base = models[-1].architecture if models else None
     problem = adapter_problem(planned.meta, base) if planned.meta is not None else None
     if problem:
-        raise BuildError(f"{request.adapter_where}: ADAPTER {request.adapter_value} {problem}")
+        raise BuildError(f"ADAPTER {request.adapter_value} {problem}", at=request.adapter_where)
 
 
 def autodetect_template(session: BuildSession, planned: Planned) -> None:
