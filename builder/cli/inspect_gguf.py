@@ -17,6 +17,8 @@ def inspect_command(path: str, no_tensors: bool, store_root: str | None, as_json
 
     FILE.gguf may also be the NAME of a model in the store: its weights are shown.
     Arrays (vocabularies, merges) are summarised by element type and length.
+
+    Exit status: 0 read, 1 not a readable GGUF (nor a model in the store), 2 usage error.
     """
     import builder
     from builder.humanize import human_bytes, human_number

@@ -15,6 +15,8 @@ def list_command(store_root: str | None, as_json: bool) -> None:
 
     --json prints Ollama's /api/tags shape: {"ok": true, "models": [{name, model,
     modified_at, size, digest, details}]}.
+
+    Exit status: 0 listed, 1 the store cannot be read, 2 usage error.
     """
     import builder
     from builder.humanize import human_bytes, human_time

@@ -220,6 +220,11 @@ def cli() -> None:
     Parse, lint and format Modelfiles exactly as Ollama reads them, with errors that
     point at the line and column; translate and render Ollama's Go chat templates;
     build models into an Ollama-compatible store and run them, without a daemon.
+
+    Exit status: 0 ok, 1 findings or failure, 2 usage error; a closed standard output
+    (mfc rule | head -1) is a normal end (0).  With --json every command prints one
+    JSON object, {"ok": true, ...} or {"ok": false, "error": {code, message, ...}}
+    (docs/cli-output.schema.json).
     """
 
 

@@ -12,7 +12,10 @@ from modelfile.linter import RULES, find_rule
 @click.argument("code", required=False)
 @json_option
 def rule_command(code: str | None, as_json: bool) -> None:
-    """Explain the lint rule CODE (or name), or list every rule."""
+    """Explain the lint rule CODE (or name), or list every rule.
+
+    Exit status: 0 explained, 2 no rule CODE (a usage error).
+    """
     if code is None:
         rows = [
             {"code": r.code, "name": r.name, "severity": r.severity.value, "default": r.default, "summary": r.summary()}

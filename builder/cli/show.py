@@ -50,8 +50,9 @@ def show_command(ctx: click.Context, name: str, store_root: str | None, as_json:
 
     Unlike Ollama's, the --modelfile output builds back to the same model ID
     (it says so in its header, after checking with a dry-run build).  --json prints the
-    fields of Ollama's /api/show response.  Exit 2 for a usage error (such as two parts
-    at once).
+    fields of Ollama's /api/show response.
+
+    Exit status: 0 shown, 1 no such model, 2 usage error (such as two parts at once).
     """
     import builder
 
