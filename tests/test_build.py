@@ -154,12 +154,19 @@ def test_autodetected_template_brings_its_stops(tmp_path: Path, store: Store) ->
         store=store,
         progress=lambda e: events.append(e.status),
     )
-    assert result.template == "chatml"
-    assert "using autodetected template chatml" in events
+    # the Modelfile's TEMPLATE replaced the built-in one: neither reported nor said
+    # (issue 10, defect 10: it said "chatml" and "using autodetected template chatml")
+    assert result.template is None
+    assert not any("autodetected" in event for event in events)
     manifest = store.find("m").manifest
     params = json.loads(store.read_blob(manifest.layers_of(PARAMS)[0].digest))
     assert params == {"stop": ["<|im_start|>", "<|im_end|>"]}  # the user's TEMPLATE replaces, the stops stay
     assert store.read_blob(manifest.layers_of(TEMPLATE)[0].digest) == b"{{ .Prompt }}"
+    events.clear()
+    plain = build(
+        modelfile(tmp_path, "FROM ./m.gguf\n"), "plain", store=store, progress=lambda e: events.append(e.status)
+    )
+    assert plain.template == "chatml" and "using autodetected template chatml" in events
 
 
 def test_adapter_gguf_becomes_an_adapter_layer(tmp_path: Path, store: Store, minimal: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 from ggufs import write_gguf
 from models import REPO
+from test_build import CHATML_JINJA
 
 from builder.cli.main import COMMANDS, cli
 
@@ -302,3 +303,16 @@ def test_models_convert_quantize_run_and_embed_in_json(tmp_path: Path) -> None:
         printed(["embed", "llama", "hello", "--json", *store], 1, "failure")["error"]["code"]
         == "unsupported-capability"
     )
+
+
+def test_build_json_names_no_built_in_template_when_the_modelfile_replaced_it(tmp_path: Path) -> None:
+    """``build --json`` said "template": "chatml" (and the progress "using autodetected
+    template chatml") after the Modelfile's TEMPLATE had replaced it."""
+    write_gguf(tmp_path / "chat.gguf", {"general.architecture": "llama", "tokenizer.chat_template": CHATML_JINJA})
+    (tmp_path / "Own").write_text("FROM ./chat.gguf\nTEMPLATE {{ .Prompt }}\n")
+    (tmp_path / "Auto").write_text("FROM ./chat.gguf\n")
+    store = ["--store", str(tmp_path / "store")]
+    own = printed(["build", "own", "-f", str(tmp_path / "Own"), "--json", *store], 0, "build")
+    assert own["template"] is None
+    auto = printed(["build", "auto", "-f", str(tmp_path / "Auto"), "--json", *store], 0, "build")
+    assert auto["template"] == "chatml"

@@ -57,7 +57,7 @@ def import_files(session: BuildSession, request: CreateRequest) -> None:
         elif weights.kind is Kind.SAFETENSORS_DIR and weights.problem is None:
             planned = converted_model(session, path)
             session.layers.append(planned)
-            autodetect_template(session, planned)
+            autodetect_template(session, planned, replaced=bool(request.template))
             continue
         elif weights.kind is Kind.PYTORCH_DIR and weights.problem is None:
             raise BuildError(
@@ -70,7 +70,7 @@ def import_files(session: BuildSession, request: CreateRequest) -> None:
             session.report(Event("parsing GGUF"))
             planned = weights_layer(session, file)
             session.layers.append(planned)
-            autodetect_template(session, planned)
+            autodetect_template(session, planned, replaced=bool(request.template))
 
 
 def weights_layer(
@@ -127,23 +127,28 @@ def _check_adapter(session: BuildSession, request: CreateRequest, planned: Plann
         raise BuildError(f"ADAPTER {request.adapter_value} {problem}", at=request.adapter_where)
 
 
-def autodetect_template(session: BuildSession, planned: Planned) -> None:
+def autodetect_template(session: BuildSession, planned: Planned, *, replaced: bool = False) -> None:
     """Ollama's import: a GGUF chat template Named() recognises brings the built-in Go
-    template and its stop sequences."""
+    template and its stop sequences.  With ``replaced`` (the Modelfile has a TEMPLATE,
+    which replaces that layer) the layers are made all the same, as Ollama makes them, but
+    the build neither says nor reports that it uses the built-in template."""
     chat_template = planned.meta.metadata.get("tokenizer.chat_template") if planned.meta else None
     if not isinstance(chat_template, str) or planned.media_type != MODEL:
         return
     from modelfile.template.named import match  # the template machinery loads only when needed
 
     found = match(chat_template)
+    if found is None and replaced:
+        return
     if found is None:
         session.warnings.append(
             "the GGUF's chat template matches none of Ollama's built-in templates: "
             "Ollama will render it natively; add a TEMPLATE for mfc run and older Ollama"
         )
         return
-    session.report(Event(f"using autodetected template {found.name}"))
-    session.template = found.name
+    if not replaced:
+        session.report(Event(f"using autodetected template {found.name}"))
+        session.template = found.name
     session.layers.append(Planned(TEMPLATE, BytesSource(encode.text(found.template))))
     if found.stop:
         session.layers.append(Planned(PARAMS, BytesSource(encode.params({"stop": list(found.stop)}))))
