@@ -256,6 +256,25 @@ def test_a_closed_pipe_is_a_normal_end(args: list[str]) -> None:
     assert (done.returncode, done.stderr) == (0, "")
 
 
+def run_on_a_terminal(*args: str) -> subprocess.CompletedProcess[str]:
+    """``mfc ARGS`` with a terminal (a pty) as standard input, its output captured."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "builder.cli.main", *args],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+
+
 def help_texts() -> Iterator[tuple[str, str]]:
     for name in sorted(COMMANDS):
         command = cli.get_command(None, name)  # type: ignore[arg-type]
@@ -293,6 +312,9 @@ def test_models_convert_quantize_run_and_embed_in_json(tmp_path: Path) -> None:
     printed(["build", "llama", "-f", str(tmp_path / "Llama"), "--json", *store], 0, "build")
     printed(["build", "bert", "-f", str(tmp_path / "Bert"), "--json", *store], 0, "build")
     printed(["run", "llama", "hello", "--json", *store], 0, "run")
+    no_prompt = run_on_a_terminal("run", "llama", "--json", *store)  # a chat would not be JSON
+    assert no_prompt.returncode == 2, no_prompt.stderr
+    assert json.loads(no_prompt.stdout)["error"]["code"] == "invalid-input"
     assert (
         printed(["run", "bert", "hello", "--json", *store], 1, "failure")["error"]["code"] == "unsupported-capability"
     )

@@ -55,7 +55,8 @@ def run_command(
     On a terminal without a prompt, starts a chat: /set parameter NAME VALUE,
     /set system TEXT, /show parameters, /clear, /bye (/? lists them all).  The model's
     parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.  --json
-    prints one record, Ollama's final /api/generate response, instead of streaming.
+    prints one record, Ollama's final /api/generate response, instead of streaming (and
+    never starts a chat: without a prompt it is a usage error).
 
     Exit status: 0 answered, 1 the model cannot be loaded or run, 2 usage error (an
     unknown or invalid -p parameter, a bad --format, no prompt).
@@ -67,7 +68,7 @@ def run_command(
     text = " ".join(prompt)
     piped = piped_text()
     text = f"{piped} {text}" if text and piped else piped or text
-    interactive = not text and stdin_is_terminal()
+    interactive = not text and stdin_is_terminal() and not as_json  # --json: one record, never a chat
     runner = Runner(open_store(store_root), name, overrides=parse_options(parameters), verbose=verbose)
     runner.require("chat" if interactive else "generate")
     _notes(runner)
