@@ -253,6 +253,20 @@ class UsageError(InputError):
     code = "usage-error"
 
 
+class InternalError(MfcError):
+    """A failure mfc did not foresee (a bug): reported in one line, and as JSON under
+    ``--json``, rather than as a traceback (``MFC_DEBUG=1`` shows the traceback)."""
+
+    code = "internal-error"
+
+
+class Interrupted(MfcError):
+    """The command was interrupted (Ctrl-C): exit 130, as shells report SIGINT."""
+
+    code = "interrupted"
+    exit_code = 130
+
+
 class StdinClosedError(InputError):
     """``-`` (standard input) was asked for, but the process has no standard input."""
 

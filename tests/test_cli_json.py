@@ -338,3 +338,42 @@ def test_build_json_names_no_built_in_template_when_the_modelfile_replaced_it(tm
     assert own["template"] is None
     auto = printed(["build", "auto", "-f", str(tmp_path / "Auto"), "--json", *store], 0, "build")
     assert auto["template"] == "chatml"
+
+
+@pytest.mark.parametrize(
+    ("raised", "exit_code", "code", "text"),
+    [
+        ("RuntimeError('boom')", 1, "internal-error", "mfc: internal error: RuntimeError: boom"),
+        ("KeyboardInterrupt()", 130, "interrupted", "mfc: interrupted"),
+    ],
+)
+def test_a_bug_or_an_interrupt_under_json_is_json_too(
+    tmp_path: Path, raised: str, exit_code: int, code: str, text: str
+) -> None:
+    """What no command foresaw still ends in one JSON record under --json (one line of
+    text without it), with its exit code."""
+
+    def mfc_list(*args: str) -> subprocess.CompletedProcess[str]:
+        program = (
+            "import builder, sys\n"
+            f"def broken(*args, **kwargs):\n    raise {raised}\n"
+            "builder.list_models = broken\n"
+            "from builder.cli.main import main\n"
+            "main(sys.argv[1:])\n"
+        )
+        return subprocess.run(
+            [sys.executable, "-c", program, "list", "--store", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "MFC_DEBUG": ""},
+        )
+
+    as_json = mfc_list("--json")
+    assert as_json.returncode == exit_code and as_json.stderr.strip() == ""  # click ends a ^C's line
+    assert not list(validator("failure").iter_errors(json.loads(as_json.stdout)))
+    assert json.loads(as_json.stdout)["error"]["code"] == code
+    plain = mfc_list()
+    assert plain.returncode == exit_code and plain.stdout == ""
+    assert plain.stderr.strip().startswith(text) and plain.stderr.strip().count("\n") == 0

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, NoReturn
 
 import click
 
-from builder.cli.options import JSON_OUTPUT, closed_stdout, report_error
+from builder.cli.options import JSON_OUTPUT, closed_stdout, json_requested, report_error
 
 
 class LazyCommand(NamedTuple):
@@ -120,7 +120,7 @@ class LazyGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Note a ``--json`` anywhere on the command line (before ``--``), so that a usage
         error found before the option is processed is reported as JSON too."""
-        if "--json" in (args[: args.index("--")] if "--" in args else args):
+        if json_requested(args):
             ctx.meta[JSON_OUTPUT] = True
         return super().parse_args(ctx, args)
 
@@ -231,22 +231,44 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the group, turning any unexpected failure into one line.
     Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), a closed standard
-    output 0, anything else 1."""
+    output 0, anything else 1; under --json each of them is a JSON error record."""
     cli.freeze_imports = True
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = cli.main(args=argv, prog_name="mfc", standalone_mode=False)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("mfc: interrupted", err=True)
-        sys.exit(130)
-    except Exception as error:
-        if os.environ.get("MFC_DEBUG"):
+        code = cli.main(args=args, prog_name="mfc", standalone_mode=False)
+    except (click.Abort, KeyboardInterrupt, Exception) as error:
+        if os.environ.get("MFC_DEBUG") and not isinstance(
+            error, click.ClickException | click.Abort | KeyboardInterrupt
+        ):
             raise
-        click.echo(f"mfc: internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)", err=True)
-        sys.exit(1)
+        _fail(error, as_json=json_requested(args))
     _exit(code if isinstance(code, int) else 0)
+
+
+def _fail(error: BaseException, *, as_json: bool) -> NoReturn:
+    """Report what ended the command (``_failure``) in one line, or as the JSON error
+    record, and exit with its code."""
+    failure, text = _failure(error)
+    if as_json:
+        report_error(failure, as_json=True)
+    elif isinstance(error, click.ClickException):
+        error.show()
+    else:
+        click.echo(text, err=True)
+    sys.exit(error.exit_code if isinstance(error, click.ClickException) else failure.exit_code)
+
+
+def _failure(error: BaseException) -> tuple[Any, str]:
+    """What ended the command, as an ``MfcError`` (for ``--json``) and as the line printed
+    otherwise: a usage error click found before any command ran, an interrupt, or a bug."""
+    from modelfile.errors import InternalError, Interrupted, UsageError
+
+    if isinstance(error, click.ClickException):
+        return UsageError(error.format_message()), error.format_message()
+    if isinstance(error, click.Abort | KeyboardInterrupt):
+        return Interrupted("interrupted"), "mfc: interrupted"
+    failure = InternalError(f"internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)")
+    return failure, f"mfc: {failure}"
 
 
 def _exit(code: int) -> NoReturn:

@@ -12,6 +12,12 @@ import click
 JSON_OUTPUT = "mfc.json"  # ctx.meta key: the command prints JSON, so its errors are JSON too
 
 
+def json_requested(args: list[str]) -> bool:
+    """Whether a command line asks for ``--json`` (before any ``--``): its errors are
+    then JSON, even those found before the option is read."""
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
+
+
 def remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     """Note ``--json`` where the group's error handler finds it."""
     if value:
