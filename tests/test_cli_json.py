@@ -46,6 +46,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         'FROM ./tiny.gguf\nSYSTEM Be brief.\nPARAMETER temperature 0.2\nTEMPLATE """{{ .Prompt }}"""\n'
     )
     (root / "Broken").write_text("FROM ./tiny.gguf\nPARAMTER temperature 0.2\n")
+    (root / "Messy").write_text("from ./tiny.gguf\nsystem   terse\n")
     (root / "BadValue").write_text("FROM ./tiny.gguf\nPARAMETER num_ctx big\n")
     (root / "body.json").write_text('{"prompt": "Why is the sky blue?"}')
     (root / "Own").write_text("FROM tiny\nSYSTEM only this model has this system prompt\n")
@@ -85,9 +86,11 @@ CASES = [
     (["parse", "--json", "Broken"], 1, "failure"),
     (["lint", "--json", "Modelfile"], 0, "lint"),
     (["lint", "--json", "Broken"], 1, "lint"),
+    (["lint", "--json", str(REPO / "fixtures" / "lint" / "showcase.Modelfile")], 1, "lint"),  # fixes too
     (["lint", "--json", "--select", "MF9999", "Modelfile"], 2, "failure"),
     (["fmt", "--json", "--check", "Modelfile"], 0, "fmt"),
     (["fmt", "--json", "--diff", "Broken"], 1, "fmt"),
+    (["fmt", "--json", "--diff", "Messy"], 1, "fmt"),
     (["rule", "--json"], 0, "rule_list"),
     (["rule", "--json", "MF201"], 0, "rule"),
     (["rule", "--json", "MF999"], 2, "failure"),
