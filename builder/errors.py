@@ -3,7 +3,22 @@ names the file, model or value at fault."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modelfile.errors import MfcError
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a Modelfile a build error arose: its path (``<string>`` for text with
+    none), and the 1-based line and column of the command (or of the template text)."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
 
 
 class ModelNameError(MfcError):
@@ -26,9 +41,35 @@ class ModelNotFound(StoreError):
 
 
 class BuildError(MfcError):
-    """A Modelfile that cannot be built (missing weights, bad GGUF, invalid parameter ...)."""
+    """A Modelfile that cannot be built (missing weights, bad GGUF, invalid parameter ...).
+
+    ``at`` is the command at fault, where the build knows it: ``str()`` then starts with
+    ``path:line:col:`` and ``to_dict()`` carries ``path``, ``line`` and ``column``.
+
+    >>> error = BuildError("invalid int value [big]", at=Location("Modelfile", 2, 1))
+    >>> str(error)
+    'Modelfile:2:1: invalid int value [big]'
+    >>> error.to_dict()
+    {'code': 'build-failed', 'message': 'invalid int value [big]', 'path': 'Modelfile', 'line': 2, 'column': 1}
+    """
 
     code = "build-failed"
+
+    def __init__(self, message: str, *, at: Location | None = None) -> None:
+        super().__init__(message)
+        self.at = at
+        self.path = at.path if at else None
+        self.line = at.line if at else None
+        self.column = at.column if at else None
+
+    def __str__(self) -> str:
+        return f"{self.at}: {self.message}" if self.at else self.message
+
+    def to_dict(self) -> dict[str, object]:
+        if self.at is None:
+            return super().to_dict()
+        where = {"path": self.at.path, "line": self.at.line, "column": self.at.column}
+        return {"code": self.code, "message": self.message, **where}
 
 
 class QuantizeError(MfcError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from builder.errors import StoreError
 from builder.names import name_problem
-from builder.store import PRUNE_GRACE, StoreLike, as_store
+from builder.store import PRUNE_GRACE, StoreLike, as_store, blob_label
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class CopyResult:
 
 @dataclass(frozen=True)
 class RemoveResult:
-    """The model removed, and the blobs deleted with it (those no other model uses)."""
+    """The model removed, and the blobs deleted with it (those no other model uses);
+    ``to_dict`` names them by digest, ``sha256:<hex>``."""
 
     name: str
     blobs: tuple[Path, ...]
@@ -45,7 +46,8 @@ class RemoveResult:
 @dataclass(frozen=True)
 class PruneResult:
     """The files pruning deleted, and the bytes that freed; ``kept``, the unused files
-    left because they are newer than the grace period, and their size."""
+    left because they are newer than the grace period, and their size.  ``to_dict``
+    names a blob by its digest (``sha256:<hex>``), a temporary file by its name."""
 
     removed: tuple[Path, ...]
     freed: int
@@ -53,7 +55,7 @@ class PruneResult:
     kept_bytes: int = 0
 
     def to_dict(self) -> dict[str, object]:
-        return {"removed": [path.name for path in self.removed], "freed": self.freed}
+        return {"removed": [blob_label(path) for path in self.removed], "freed": self.freed}
 
     def summary(self) -> str:
         """What ``mfc prune`` says: what was removed, and what the grace period kept.

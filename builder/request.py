@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.errors import BuildError
+from builder.errors import BuildError, Location
 from modelfile.errors import TemplateError, UnsupportedTemplateError
 from modelfile.go.semver import ollama_requires_valid
 from modelfile.ir import (
@@ -40,7 +40,7 @@ class BlobRef:
     as it is, with no template autodetection.  ``mfc show --modelfile`` writes these."""
 
     digest: str  # sha256:<hex>, lower case
-    at: str = field(default="", compare=False)  # "path:line:col" of the command
+    at: Location | None = field(default=None, compare=False)  # the command's place
 
     def __str__(self) -> str:
         return self.digest
@@ -55,12 +55,12 @@ class CreateRequest:
 
     base_dir: Path
     from_model: str | None = None  # a model in the store, rather than files
-    from_where: str = ""  # "path:line:col" of that FROM
+    from_where: Location | None = None  # where that FROM is
     from_path: str = ""  # the file it would have been, had it existed
     files: list[Source] = field(default_factory=list)  # local FROM paths and blobs, merged
     adapter: Source | None = None  # only the last ADAPTER counts
     adapter_value: str = ""  # that ADAPTER's value, as written
-    adapter_where: str = ""  # and its "path:line:col"
+    adapter_where: Location | None = None  # and where it is
     drafts: list[Source] = field(default_factory=list)
     template: str = ""
     system: str = ""
@@ -73,9 +73,9 @@ class CreateRequest:
     warnings: list[str] = field(default_factory=list)
 
 
-def where(modelfile: Modelfile, command: Command) -> str:
+def where(modelfile: Modelfile, command: Command) -> Location:
     start = command.span.start
-    return f"{modelfile.path or '<string>'}:{start.line}:{start.column}"
+    return Location(modelfile.path or "<string>", start.line, start.column)
 
 
 def create_request(modelfile: Modelfile, base_dir: Path | None = None) -> CreateRequest:
@@ -93,7 +93,7 @@ def create_request(modelfile: Modelfile, base_dir: Path | None = None) -> Create
             if found.kind is PathKind.MISSING:  # Ollama reads it as a model name
                 request.from_model, request.from_where, request.from_path = value, at, path
             elif found.reason is not None:  # a FIFO, too long a name, no permission ...
-                raise BuildError(f"{at}: FROM {value}: {found.reason}")
+                raise BuildError(f"FROM {value}: {found.reason}", at=at)
             else:
                 request.files.append(Path(path))
         elif isinstance(command, Adapter):
@@ -111,7 +111,7 @@ def create_request(modelfile: Modelfile, base_dir: Path | None = None) -> Create
             request.parser = command.args
         elif isinstance(command, Requires):
             if not ollama_requires_valid(command.args):
-                raise BuildError(f"{at}: requires must be a valid semver (e.g. 0.14.0), not {command.args!r}")
+                raise BuildError(f"requires must be a valid semver (e.g. 0.14.0), not {command.args!r}", at=at)
             request.requires = command.args.removeprefix("v")
         elif isinstance(command, License):
             request.licenses.append(command.args)
@@ -147,32 +147,32 @@ def _check_template(modelfile: Modelfile, request: CreateRequest) -> None:
     except TemplateError as error:
         hint = f" ({error.hint})" if error.hint else ""
         at = _template_where(modelfile, command, error)
-        raise BuildError(f"{at}: template error: {error.message}{hint}") from None
+        raise BuildError(f"template error: {error.message}{hint}", at=at) from None
 
 
-def _template_where(modelfile: Modelfile, command: Template, error: TemplateError) -> str:
+def _template_where(modelfile: Modelfile, command: Template, error: TemplateError) -> Location:
     from modelfile.template.locate import value_position
 
     if modelfile.source is None:
         return where(modelfile, command)
     at = value_position(modelfile.source, command, error.line, error.column)
-    return f"{modelfile.path or '<string>'}:{at.line}:{at.column}"
+    return Location(modelfile.path or "<string>", at.line, at.column)
 
 
-def _blob_ref(value: str, at: str) -> BlobRef | None:
+def _blob_ref(value: str, at: Location) -> BlobRef | None:
     match = BLOB_REF.match(value)
     return BlobRef("sha256:" + match.group(1).lower(), at) if match else None
 
 
-def _existing(value: str, base: Path, at: str, command: str) -> Source:
+def _existing(value: str, base: Path, at: Location, command: str) -> Source:
     if (blob := _blob_ref(value, at)) is not None:
         return blob
     path = Path(_expand(value, base, at))
     found = probe(path)
     if found.kind is PathKind.MISSING:
-        raise BuildError(f"{at}: {command} {value}: no such file or directory ({path})")
+        raise BuildError(f"{command} {value}: no such file or directory ({path})", at=at)
     if found.reason is not None:  # a FIFO, too long a name, no permission ...
-        raise BuildError(f"{at}: {command} {value}: {found.reason}")
+        raise BuildError(f"{command} {value}: {found.reason}", at=at)
     return path
 
 
@@ -182,14 +182,14 @@ def _same(a: Source, b: Source) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _expand(value: str, base: Path, at: str) -> str:
+def _expand(value: str, base: Path, at: Location) -> str:
     try:
         return expand_path(value, base)
     except PathError as error:
-        raise BuildError(f"{at}: {error}") from None
+        raise BuildError(str(error), at=at) from None
 
 
-def _parameter(request: CreateRequest, command: Parameter, at: str) -> None:
+def _parameter(request: CreateRequest, command: Parameter, at: Location) -> None:
     name = command.param
     if name in DEPRECATED:
         request.warnings.append(f"{at}: parameter {name} is deprecated and ignored")
@@ -197,7 +197,7 @@ def _parameter(request: CreateRequest, command: Parameter, at: str) -> None:
     try:
         value = convert(name, command.args)
     except ParameterError as error:
-        raise BuildError(f"{at}: {error}") from None
+        raise BuildError(str(error), at=at) from None
     assert value is not None
     if PARAMETERS[name].kind is Kind.STRINGS:
         stops = request.parameters.setdefault(name, [])

@@ -54,6 +54,20 @@ class StoredModel:
     modified: float
 
 
+def blob_label(path: Path) -> str:
+    """How output names a file of ``blobs/``: a blob by its digest, ``sha256:<hex>`` (as
+    manifests and every command print it, not the file's ``sha256-<hex>``), anything else
+    (a killed writer's temporary file) by its file name.
+
+    >>> blob_label(Path("blobs") / ("sha256-" + "ab" * 32)) == "sha256:" + "ab" * 32
+    True
+    >>> blob_label(Path("sha256-mfc-gen-1.tmp"))
+    'sha256-mfc-gen-1.tmp'
+    """
+    match = DIGEST.match(path.name)
+    return f"sha256:{match.group(1).lower()}" if match else path.name
+
+
 def digest_of_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

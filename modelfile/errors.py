@@ -241,6 +241,32 @@ class InputError(MfcError):
     exit_code = 2
 
 
+class UsageError(InputError):
+    """The command line itself is malformed (an unknown option, a missing argument, a
+    bad value): click's usage errors, carried as an ``MfcError`` so that ``--json``
+    reports them as it reports every other error.
+
+    >>> UsageError("No such option: --jsn").to_dict()
+    {'code': 'usage-error', 'message': 'No such option: --jsn'}
+    """
+
+    code = "usage-error"
+
+
+class InternalError(MfcError):
+    """A failure mfc did not foresee (a bug): reported in one line, and as JSON under
+    ``--json``, rather than as a traceback (``MFC_DEBUG=1`` shows the traceback)."""
+
+    code = "internal-error"
+
+
+class Interrupted(MfcError):
+    """The command was interrupted (Ctrl-C): exit 130, as shells report SIGINT."""
+
+    code = "interrupted"
+    exit_code = 130
+
+
 class StdinClosedError(InputError):
     """``-`` (standard input) was asked for, but the process has no standard input."""
 

@@ -135,7 +135,8 @@ def test_copy_remove_and_prune_results(store: builder.Store) -> None:
     orphan = store.blobs / ("sha256-" + "a" * 64)
     orphan.write_bytes(b"12345")
     assert builder.prune(store).to_dict() == {"removed": [], "freed": 0}  # within the grace period
-    assert builder.prune(store, grace=0).to_dict() == {"removed": [orphan.name], "freed": 5}
+    # blobs are named by digest, sha256:<hex>, everywhere (issue 10, defect 10)
+    assert builder.prune(store, grace=0).to_dict() == {"removed": ["sha256:" + "a" * 64], "freed": 5}
 
 
 def test_verify_names_each_kind_of_problem(store: builder.Store) -> None:

@@ -91,7 +91,7 @@ def test_lint_format_snapshots(fmt: str, showcase: str, snapshot: SnapshotAssert
 
 def test_lint_json_fields(showcase: str) -> None:
     _, out = run("lint", "--json", showcase)
-    first = json.loads(out)[0]
+    first = json.loads(out)["diagnostics"][0]
     assert set(first) >= {"path", "line", "column", "code", "severity", "message", "hint"}
 
 
@@ -112,7 +112,7 @@ def test_lint_finds_modelfiles_in_folders(tmp_path: Path) -> None:
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("FROM x\nPARAMETER tempo 1\n")
     _, out = run("lint", "--json", str(tmp_path))
-    paths = sorted({Path(d["path"]).name for d in json.loads(out)})
+    paths = sorted({Path(d["path"]).name for d in json.loads(out)["diagnostics"]})
     assert paths == ["Modelfile", "Modelfile.dev", "chat.Modelfile"]
 
 
@@ -129,7 +129,7 @@ def test_lint_fix_applies_only_safe_fixes(tmp_path: Path) -> None:
 def test_lint_stdin_uses_the_given_filename(tmp_path: Path) -> None:
     (tmp_path / "m.gguf").write_bytes(b"not gguf")
     code, out = run("lint", "--json", "--stdin-filename", str(tmp_path / "Modelfile"), "-", stdin="FROM ./m.gguf\n")
-    assert code == 1 and [d["code"] for d in json.loads(out)] == ["MF104"]
+    assert code == 1 and [d["code"] for d in json.loads(out)["diagnostics"]] == ["MF104"]
 
 
 def test_fmt_in_place_check_and_diff(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_stdin_filename_implies_stdin(project: Path) -> None:
     """``mfc lint --stdin-filename sub/Modelfile`` used to lint the tree, not stdin."""
     (project / "sub" / "m.gguf").write_bytes(b"")
     result = invoke("lint", "--json", "--stdin-filename", "sub/Modelfile", stdin="FROM ./m.gguf\nPARAMTER x\n")
-    found = json.loads(result.stdout)
+    found = json.loads(result.stdout)["diagnostics"]
     assert {(d["path"], d["code"]) for d in found} == {("sub/Modelfile", "MF001"), ("sub/Modelfile", "MF104")}
     parsed = invoke("parse", "--stdin-filename", "sub/Modelfile", stdin="FROM x\nPARAMTER x\n")
     assert parsed.exit_code == 1 and parsed.stderr.startswith("sub/Modelfile:2:1: MF001")
@@ -150,7 +150,8 @@ def test_build_reads_the_modelfile_from_stdin(project: Path) -> None:
     assert placed.exit_code == 0, placed.output
     missing = invoke("build", "-f", "-", "-t", "me/c", *store, stdin="FROM ./there.gguf\n")
     assert missing.exit_code == 1
-    assert json.loads(missing.stdout)["error"]["message"].startswith("<stdin>:1:")
+    error = json.loads(missing.stdout)["error"]  # the place in fields of its own (issue 10, defect 10)
+    assert (error["path"], error["line"], error["column"]) == ("<stdin>", 1, 1)
 
 
 # ---- fmt --json: only the output format changes --------------------------------------------

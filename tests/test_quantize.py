@@ -180,7 +180,7 @@ def test_llama_cpp_chatter_is_hidden_unless_verbose(f16: Path, tmp_path: Path) -
 
 
 def test_list_names_every_type_with_bits_and_imatrix() -> None:
-    rows = json.loads(mfc("quantize", "--list", "--json").stdout)
+    rows = json.loads(mfc("quantize", "--list", "--json").stdout)["types"]
     assert [r["type"] for r in rows] == [t.name for t in available()]
     assert {r["type"] for r in rows} >= {"Q4_K_M", "IQ2_XXS", "TQ1_0", "BF16", "MXFP4_MOE"}
     by_name = {r["type"]: r for r in rows}

@@ -47,6 +47,6 @@ def test_single_quoted_template_warns_and_requotes(folder: Path) -> None:
 
 def test_triple_single_quotes_over_lines_are_explained(folder: Path) -> None:
     Path("Modelfile").write_text("FROM x\nTEMPLATE '''{{ .System }}\n{{ .Prompt }}'''\n")
-    found = [d for d in json.loads(mfc("lint", "--json", "Modelfile")[1]) if d["code"] != "MF404"]
+    found = [d for d in json.loads(mfc("lint", "--json", "Modelfile")[1])["diagnostics"] if d["code"] != "MF404"]
     assert [(d["code"], d["line"]) for d in found] == [("MF509", 2), ("MF001", 3)]
     assert "ends with this line" in found[0]["message"] and found[0]["fix"] is None

@@ -11,7 +11,6 @@ import click
 from builder.cli.options import (
     display_name,
     echo_json,
-    fail,
     input_path,
     json_option,
     read_input,
@@ -19,6 +18,7 @@ from builder.cli.options import (
     store_option,
 )
 from builder.cli.quantize import quantize_flags
+from modelfile.errors import InputError
 
 
 @click.command("build")
@@ -86,7 +86,7 @@ def build_command(
     if not model:
         raise click.UsageError("give the model's NAME (or -t NAME)")
     parse_name(model)  # a bad name is a usage error (exit 2), before anything is read
-    source = _modelfile(input_path(modelfile_path, stdin_filename, dash="-f -"), stdin_filename, as_json=as_json)
+    source = _modelfile(input_path(modelfile_path, stdin_filename, dash="-f -"), stdin_filename)
     quantize = None
     if quantize_type is not None:
         from builder import quantize_options  # only here: the quantizer loads numpy
@@ -106,7 +106,7 @@ def build_command(
     _report(result, as_json=as_json, dry_run=dry_run)
 
 
-def _modelfile(path: str, stdin_filename: str | None, *, as_json: bool) -> Any:
+def _modelfile(path: str, stdin_filename: str | None) -> Any:
     """What to build: the Modelfile at ``path``, or the one read from standard input
     (``-``), parsed and placed at ``--stdin-filename`` (else the current folder)."""
     from modelfile import check_text, parse
@@ -115,8 +115,10 @@ def _modelfile(path: str, stdin_filename: str | None, *, as_json: bool) -> Any:
         data, name = read_input(path), display_name(path, stdin_filename)
         check_text(data, path=name)
         return parse(data, path=name)
+    if os.path.isdir(path):
+        raise InputError(f"{path}: a folder, not a Modelfile (-f names the file itself)")
     if not os.path.isfile(path):
-        fail(f"{path}: no such Modelfile", as_json=as_json, code=2 if path == "Modelfile" else 1)
+        raise InputError(f"{path}: no such Modelfile")
     return path
 
 

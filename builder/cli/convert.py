@@ -45,6 +45,9 @@ def convert_command(
     Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3 and BERT/sentence-transformers.
     Every safetensors header, tensor shape and weight is checked; nothing is written
     when anything is wrong.  With --lora DIR --base BASE, converts a PEFT LoRA adapter.
+
+    Exit status: 0 written, 1 the checkpoint cannot be converted (nothing is written),
+    2 usage error.
     """
     from builder import convert, convert_lora
     from builder.cli.progress import progress_printer

@@ -17,13 +17,15 @@ def inspect_command(path: str, no_tensors: bool, store_root: str | None, as_json
 
     FILE.gguf may also be the NAME of a model in the store: its weights are shown.
     Arrays (vocabularies, merges) are summarised by element type and length.
+
+    Exit status: 0 read, 1 not a readable GGUF (nor a model in the store), 2 usage error.
     """
     import builder
     from builder.humanize import human_bytes, human_number
 
     info = builder.inspect_gguf(path, store=store_root)
     if as_json:
-        echo_json(info.to_dict(tensors=not no_tensors))
+        echo_json({"ok": True, **info.to_dict(tensors=not no_tensors)})
         return
     click.echo(
         f"{path}: GGUF v{info.version}, {len(info.metadata)} keys, {len(info.tensors)} tensors, "

@@ -8,7 +8,7 @@ import sys
 import click
 
 import modelfile
-from builder.cli.options import input_paths, read_input, remember_json, stdin_filename_option
+from builder.cli.options import echo_json, input_paths, read_input, remember_json, stdin_filename_option
 from modelfile.linter import Diagnostic, Severity, resolve_selectors
 from modelfile.linter.report import FORMATS, render, wants_color
 
@@ -18,7 +18,13 @@ from modelfile.linter.report import FORMATS, render, wants_color
 @click.option(
     "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Output format."
 )
-@click.option("--json", "as_json", is_flag=True, callback=remember_json, help="Same as --format json.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=remember_json,
+    help='Print {"ok", "files", "diagnostics"} (--format json prints the bare diagnostics array).',
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
 @click.option("--select", multiple=True, metavar="CODE", help="Run only these rules (codes, prefixes, names; ALL).")
 @click.option("--ignore", multiple=True, metavar="CODE", help="Do not run these rules (codes, prefixes, names).")
@@ -49,8 +55,6 @@ def lint_command(
     text is MF000); exit 2 for a usage error, such as a --select or --ignore that names
     no rule.
     """
-    if as_json:
-        fmt = "json"
     select = resolve_selectors(select, where="--select")
     ignore = resolve_selectors(ignore, where="--ignore")
     files = list(modelfile.discover(input_paths(paths, stdin_filename)))
@@ -64,10 +68,14 @@ def lint_command(
             found += _fixed(modelfile.fix_file(path, unsafe=unsafe_fixes, select=select, ignore=ignore))
         else:
             found += modelfile.lint(path, select=select, ignore=ignore)
-    color = fmt == "text" and wants_color(sys.stdout.isatty())
-    click.echo(render(fmt, found, files=len(files), color=color), nl=False, color=color)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    if any(d.severity in failing for d in found):
+    failed = any(d.severity in failing for d in found)
+    if as_json:
+        echo_json({"ok": not failed, "files": len(files), "diagnostics": [d.to_dict() for d in found]})
+    else:
+        color = fmt == "text" and wants_color(sys.stdout.isatty())
+        click.echo(render(fmt, found, files=len(files), color=color), nl=False, color=color)
+    if failed:
         sys.exit(1)
 
 

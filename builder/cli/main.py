@@ -1,7 +1,8 @@
 """``mfc``: the command group.  Commands load lazily, so ``mfc lint`` does not pay for
 what ``mfc build`` imports, and ``mfc --help`` lists them without importing any (start-up
 is measured by benchmarks/startup.py; what each command imports, by tests/test_imports.py).
-Exit codes: 0 ok, 1 findings or failure, 2 usage error."""
+Exit codes: 0 ok, 1 findings or failure, 2 usage error; a closed standard output (``mfc
+rule | head -1``) ends a command quietly with 0."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
-from builder.cli.options import JSON_OUTPUT, report_error
+from builder.cli.options import JSON_OUTPUT, closed_stdout, json_requested, report_error
 
 
 class LazyCommand(NamedTuple):
@@ -116,14 +117,29 @@ class LazyGroup(click.Group):
     # their own (tests, scripts): freezing would keep their garbage forever.
     freeze_imports = False
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Note a ``--json`` anywhere on the command line (before ``--``), so that a usage
+        error found before the option is processed is reported as JSON too."""
+        if json_requested(args):
+            ctx.meta[JSON_OUTPUT] = True
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
-        from modelfile.errors import MfcError
+        from modelfile.errors import MfcError, UsageError
 
         try:
             return super().invoke(ctx)
         except MfcError as error:
             report_error(error, as_json=bool(ctx.meta.get(JSON_OUTPUT)))
             ctx.exit(error.exit_code)
+        except click.ClickException as error:
+            if not ctx.meta.get(JSON_OUTPUT):
+                raise
+            report_error(UsageError(error.format_message()), as_json=True)
+            ctx.exit(error.exit_code)
+        except BrokenPipeError:  # the reader of standard output is gone (mfc rule | head -1)
+            closed_stdout()
+            ctx.exit(0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -204,27 +220,66 @@ def cli() -> None:
     Parse, lint and format Modelfiles exactly as Ollama reads them, with errors that
     point at the line and column; translate and render Ollama's Go chat templates;
     build models into an Ollama-compatible store and run them, without a daemon.
+
+    Exit status: 0 ok, 1 findings or failure, 2 usage error; a closed standard output
+    (mfc rule | head -1) is a normal end (0).  With --json every command prints one
+    JSON object, {"ok": true, ...} or {"ok": false, "error": {code, message, ...}}
+    (docs/cli-output.schema.json).
     """
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the group, turning any unexpected failure into one line.
-    Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), anything else 1."""
+    Usage errors exit 2, Ctrl-C 130 (as shells report SIGINT), a closed standard
+    output 0, anything else 1; under --json each of them is a JSON error record."""
     cli.freeze_imports = True
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = cli.main(args=argv, prog_name="mfc", standalone_mode=False)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("mfc: interrupted", err=True)
-        sys.exit(130)
-    except Exception as error:
-        if os.environ.get("MFC_DEBUG"):
+        code = cli.main(args=args, prog_name="mfc", standalone_mode=False)
+    except (click.Abort, KeyboardInterrupt, Exception) as error:
+        if os.environ.get("MFC_DEBUG") and not isinstance(
+            error, click.ClickException | click.Abort | KeyboardInterrupt
+        ):
             raise
-        click.echo(f"mfc: internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)", err=True)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        _fail(error, as_json=json_requested(args))
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _fail(error: BaseException, *, as_json: bool) -> NoReturn:
+    """Report what ended the command (``_failure``) in one line, or as the JSON error
+    record, and exit with its code."""
+    failure, text = _failure(error)
+    if as_json:
+        report_error(failure, as_json=True)
+    elif isinstance(error, click.ClickException):
+        error.show()
+    else:
+        click.echo(text, err=True)
+    sys.exit(error.exit_code if isinstance(error, click.ClickException) else failure.exit_code)
+
+
+def _failure(error: BaseException) -> tuple[Any, str]:
+    """What ended the command, as an ``MfcError`` (for ``--json``) and as the line printed
+    otherwise: a usage error click found before any command ran, an interrupt, or a bug."""
+    from modelfile.errors import InternalError, Interrupted, UsageError
+
+    if isinstance(error, click.ClickException):
+        return UsageError(error.format_message()), error.format_message()
+    if isinstance(error, click.Abort | KeyboardInterrupt):
+        return Interrupted("interrupted"), "mfc: interrupted"
+    failure = InternalError(f"internal error: {type(error).__name__}: {error} (set MFC_DEBUG=1 for details)")
+    return failure, f"mfc: {failure}"
+
+
+def _exit(code: int) -> NoReturn:
+    """Flush standard output and exit with ``code``; a reader that has gone by then (a
+    closed pipe is a normal end) makes it 0, quietly."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_stdout()
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":

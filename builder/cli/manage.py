@@ -14,7 +14,10 @@ from builder.cli.options import echo_json, json_option, store_option
 @store_option
 @json_option
 def cp_command(source: str, destination: str, store_root: str | None, as_json: bool) -> None:
-    """Copy the model SOURCE to the name DESTINATION (same manifest, same ID; no blob is copied)."""
+    """Copy the model SOURCE to the name DESTINATION (same manifest, same ID; no blob is copied).
+
+    Exit status: 0 copied, 1 no such model or an invalid name, 2 usage error.
+    """
     import builder
 
     copied = builder.copy_model(source, destination, store=store_root)
@@ -29,7 +32,12 @@ def cp_command(source: str, destination: str, store_root: str | None, as_json: b
 @store_option
 @json_option
 def rm_command(names: tuple[str, ...], store_root: str | None, as_json: bool) -> None:
-    """Remove models, and the blobs that no other model uses."""
+    """Remove models, and the blobs that no other model uses.
+
+    --json names the deleted blobs by digest (sha256:<hex>).
+
+    Exit status: 0 removed, 1 no such model, 2 usage error.
+    """
     import builder
 
     removed = []
@@ -50,6 +58,8 @@ def prune_command(now: bool, store_root: str | None, as_json: bool) -> None:
 
     Like Ollama, it leaves alone what changed in the last hour (another program may be
     writing it) unless --now is given.
+
+    Exit status: 0 pruned, 1 the store cannot be read or written, 2 usage error.
     """
     import builder
 

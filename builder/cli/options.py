@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 JSON_OUTPUT = "mfc.json"  # ctx.meta key: the command prints JSON, so its errors are JSON too
+
+
+def json_requested(args: list[str]) -> bool:
+    """Whether a command line asks for ``--json`` (before any ``--``): its errors are
+    then JSON, even those found before the option is read."""
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
 
 
 def remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -194,10 +200,13 @@ def _located(error: Any) -> bool:
     return getattr(error, "line", None) is not None and getattr(error, "column", None) is not None
 
 
-def fail(message: str, *, as_json: bool = False, code: int = 1, **fields: Any) -> NoReturn:
-    """Report an error in one line (a JSON record with ``--json``) and exit with ``code``."""
-    if as_json:
-        echo_json({"ok": False, "error": {"message": message, **fields}})
-    else:
-        click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+def closed_stdout() -> None:
+    """Standard output's reader has gone (``mfc rule | head -1``): point it at the null
+    device, so that the writes and the flush still to come fail no more."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file: a test's stream in memory
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)

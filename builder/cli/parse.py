@@ -24,9 +24,10 @@ from modelfile import check_text, parse
 def parse_command(file: str | None, stdin_filename: str | None, as_json: bool) -> None:
     """Parse FILE (or standard input) and print the commands Ollama reads from it.
 
-    FILE defaults to ./Modelfile; - (or --stdin-filename) reads standard input.  Exit
-    0 when Ollama would accept the file, 1 when it would not (or it is not a text
-    file), 2 for a usage error.
+    FILE defaults to ./Modelfile; - (or --stdin-filename) reads standard input.
+
+    Exit status: 0 when Ollama would accept the file, 1 when it would not (or it is
+    not a text file), 2 for a usage error.
     """
     path = input_path(file, stdin_filename)
     data, name = read_argument(path, "FILE", text=True), display_name(path, stdin_filename)

@@ -78,6 +78,9 @@ def quantize_command(
     Q4_K_M, fp16 ...; see --list).  Before any work mfc checks the type, refuses an
     already quantized source unless --allow-requantize, asks llama.cpp whether the type
     needs an importance matrix for this model, and checks the free disk.
+
+    Exit status: 0 written, 1 the quantization cannot or should not run, or failed
+    (no file is left), 2 usage error.
     """
     if list_types:
         _list(as_json)
@@ -132,7 +135,7 @@ def _list(as_json: bool) -> None:
 
     types = quantization_types()
     if as_json:
-        echo_json([_row(t) for t in types])
+        echo_json({"ok": True, "types": [_row(t) for t in types]})
         return
     from builder.humanize import columns
 

@@ -12,14 +12,17 @@ from modelfile.linter import RULES, find_rule
 @click.argument("code", required=False)
 @json_option
 def rule_command(code: str | None, as_json: bool) -> None:
-    """Explain the lint rule CODE (or name), or list every rule."""
+    """Explain the lint rule CODE (or name), or list every rule.
+
+    Exit status: 0 explained, 2 no rule CODE (a usage error).
+    """
     if code is None:
         rows = [
             {"code": r.code, "name": r.name, "severity": r.severity.value, "default": r.default, "summary": r.summary()}
             for r in RULES
         ]
         if as_json:
-            echo_json(rows)
+            echo_json({"ok": True, "rules": rows})
             return
         for row in rows:
             off = "" if row["default"] else " (off by default)"
@@ -29,7 +32,9 @@ def rule_command(code: str | None, as_json: bool) -> None:
     if rule is None:
         raise click.BadParameter(f"no rule {code!r}; `mfc rule` lists them", param_hint="CODE")
     if as_json:
-        echo_json({"code": rule.code, "name": rule.name, "severity": rule.severity.value, "doc": rule.__doc__})
+        echo_json(
+            {"ok": True, "code": rule.code, "name": rule.name, "severity": rule.severity.value, "doc": rule.__doc__}
+        )
         return
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
     click.echo(_dedent(rule.__doc__ or ""))

@@ -8,13 +8,13 @@ import click
 
 from builder.cli.options import (
     echo_json,
-    fail,
     json_option,
     piped_text,
     stdin_is_terminal,
     store_option,
     write_through,
 )
+from modelfile.errors import InputError
 
 if TYPE_CHECKING:
     from builder import Runner
@@ -55,7 +55,8 @@ def run_command(
     On a terminal without a prompt, starts a chat: /set parameter NAME VALUE,
     /set system TEXT, /show parameters, /clear, /bye (/? lists them all).  The model's
     parameters, SYSTEM, MESSAGEs, TEMPLATE and ADAPTER apply as in Ollama.  --json
-    prints one record, Ollama's final /api/generate response, instead of streaming.
+    prints one record, Ollama's final /api/generate response, instead of streaming (and
+    never starts a chat: without a prompt it is a usage error).
 
     Exit status: 0 answered, 1 the model cannot be loaded or run, 2 usage error (an
     unknown or invalid -p parameter, a bad --format, no prompt).
@@ -67,7 +68,7 @@ def run_command(
     text = " ".join(prompt)
     piped = piped_text()
     text = f"{piped} {text}" if text and piped else piped or text
-    interactive = not text and stdin_is_terminal()
+    interactive = not text and stdin_is_terminal() and not as_json  # --json: one record, never a chat
     runner = Runner(open_store(store_root), name, overrides=parse_options(parameters), verbose=verbose)
     runner.require("chat" if interactive else "generate")
     _notes(runner)
@@ -77,9 +78,9 @@ def run_command(
         chat(runner, verbose=verbose, answer_format=constraint)
         return
     if not text:
-        fail("no prompt: give one as an argument or on standard input", code=2, as_json=as_json)
+        raise InputError("no prompt: give one as an argument or on standard input")
     if as_json:
-        echo_json(runner.generate(text, tools=[], format=constraint).to_dict())
+        echo_json({"ok": True, **runner.generate(text, tools=[], format=constraint).to_dict()})
         return
     stream = runner.stream(text, tools=[], format=constraint)
     for chunk in stream:

@@ -50,13 +50,14 @@ def show_command(ctx: click.Context, name: str, store_root: str | None, as_json:
 
     Unlike Ollama's, the --modelfile output builds back to the same model ID
     (it says so in its header, after checking with a dry-run build).  --json prints the
-    fields of Ollama's /api/show response.  Exit 2 for a usage error (such as two parts
-    at once).
+    fields of Ollama's /api/show response.
+
+    Exit status: 0 shown, 1 no such model, 2 usage error (such as two parts at once).
     """
     import builder
 
     if as_json:
-        echo_json(builder.show_json(name, store=store_root))
+        echo_json({"ok": True, **builder.show_json(name, store=store_root)})
         return
     part = ctx.meta.get("part")
     text = builder.show_text(name, part or "summary", store=store_root)

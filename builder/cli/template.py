@@ -38,6 +38,8 @@ def template_group() -> None:
     FILE is a template file, or a Modelfile (its last TEMPLATE is used); - (or
     --stdin-filename) reads standard input; the default is ./Modelfile.  render also
     takes a model in the store.
+
+    Exit status: 0 done, 1 the template fails (with line and column), 2 usage error.
     """
 
 
@@ -54,7 +56,11 @@ def template_group() -> None:
 )
 @json_option
 def translate_command(file: str | None, stdin_filename: str | None, target: str, as_json: bool) -> None:
-    """Print the Jinja2 equivalent of the Go template in FILE."""
+    """Print the Jinja2 equivalent of the Go template in FILE.
+
+    Exit status: 0 translated, 1 the template does not parse or the target cannot
+    express it (each construct with line:column), 2 usage error.
+    """
     translation = _load(file, stdin_filename).translate(target)
     if as_json:
         echo_json({"ok": True, "jinja": translation.jinja, "variables": list(translation.variables)})
@@ -94,6 +100,9 @@ def render_command(
     what /api/generate or /api/chat would get: the prompt is the one Ollama's handler
     builds (what _debug_render_only returns), not cut to the context window.  Unknown
     keys and wrong types are usage errors (exit 2).
+
+    Exit status: 0 rendered, 1 the template fails or the model cannot serve the
+    request, 2 usage error (such as a bad request body).
     """
     if values_path == "-" and (file == "-" or stdin_filename is not None):
         raise InputError("standard input can be read once: give FILE or --values as a file")
@@ -125,12 +134,15 @@ def check_command(file: str | None, stdin_filename: str | None, as_json: bool) -
 
     Fields Ollama's data lacks are reported as lint reports them (MF403).  A GGUF file's
     own Jinja tokenizer.chat_template is rendered in a sandbox, as transformers and
-    llama.cpp run it.  Exit 1, with line and column, when any step fails or finds a problem.
+    llama.cpp run it.
+
+    Exit status: 0 all well, 1 (with line and column) when any step fails or finds a
+    problem, 2 usage error.
     """
     source = _load(file, stdin_filename)
     result = source.check()
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(result.to_dict())  # {"ok", ...}: ok is false when a render fails or lint finds something
     else:
         click.echo(f"{source.name}: {result.summary}")
         for f in result.findings:

@@ -29,12 +29,12 @@ def inherit(session: BuildSession, request: CreateRequest) -> None:
         parent = store.find(source)
     except ModelNameError:
         if looks_like_path(source) or os.sep in source:
-            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
-        raise BuildError(f"{at}: FROM {source}: neither a file nor a valid model name") from None
+            raise BuildError(f"FROM {source}: no such file ({request.from_path})", at=at) from None
+        raise BuildError(f"FROM {source}: neither a file nor a valid model name", at=at) from None
     except StoreError as error:
         if looks_like_path(source):
-            raise BuildError(f"{at}: FROM {source}: no such file ({request.from_path})") from None
-        raise BuildError(f"{at}: FROM {source}: {error} (mfc builds from local models; it does not pull)") from None
+            raise BuildError(f"FROM {source}: no such file ({request.from_path})", at=at) from None
+        raise BuildError(f"FROM {source}: {error} (mfc builds from local models; it does not pull)", at=at) from None
     shortname = parent.name.display()
     for layer in parent.manifest.layers:
         meta = read_gguf(store.blob_path(layer.digest)) if layer.media_type in (MODEL, PROJECTOR) else None
@@ -57,7 +57,7 @@ def import_files(session: BuildSession, request: CreateRequest) -> None:
         elif weights.kind is Kind.SAFETENSORS_DIR and weights.problem is None:
             planned = converted_model(session, path)
             session.layers.append(planned)
-            autodetect_template(session, planned)
+            autodetect_template(session, planned, replaced=bool(request.template))
             continue
         elif weights.kind is Kind.PYTORCH_DIR and weights.problem is None:
             raise BuildError(
@@ -70,7 +70,7 @@ def import_files(session: BuildSession, request: CreateRequest) -> None:
             session.report(Event("parsing GGUF"))
             planned = weights_layer(session, file)
             session.layers.append(planned)
-            autodetect_template(session, planned)
+            autodetect_template(session, planned, replaced=bool(request.template))
 
 
 def weights_layer(
@@ -81,7 +81,7 @@ def weights_layer(
     if isinstance(source, BlobRef):
         blob = session.store.blob_path(source.digest)
         if not blob.is_file():
-            raise BuildError(f"{source.at}: {source.digest}: no such blob in {session.store.blobs}")
+            raise BuildError(f"{source.digest}: no such blob in {session.store.blobs}", at=source.at)
         meta = read_gguf(blob)
         return Planned(media_type or media_type_of(meta), BlobSource(source.digest, blob.stat().st_size), meta=meta)
     path = source
@@ -124,18 +124,22 @@ def _check_adapter(session: BuildSession, request: CreateRequest, planned: Plann
     base = models[-1].architecture if models else None
     problem = adapter_problem(planned.meta, base) if planned.meta is not None else None
     if problem:
-        raise BuildError(f"{request.adapter_where}: ADAPTER {request.adapter_value} {problem}")
+        raise BuildError(f"ADAPTER {request.adapter_value} {problem}", at=request.adapter_where)
 
 
-def autodetect_template(session: BuildSession, planned: Planned) -> None:
+def autodetect_template(session: BuildSession, planned: Planned, *, replaced: bool = False) -> None:
     """Ollama's import: a GGUF chat template Named() recognises brings the built-in Go
-    template and its stop sequences."""
+    template and its stop sequences.  With ``replaced`` (the Modelfile has a TEMPLATE,
+    which replaces that layer) the layers are made all the same, as Ollama makes them, but
+    the build neither says nor reports that it uses the built-in template."""
     chat_template = planned.meta.metadata.get("tokenizer.chat_template") if planned.meta else None
     if not isinstance(chat_template, str) or planned.media_type != MODEL:
         return
     from modelfile.template.named import match  # the template machinery loads only when needed
 
     found = match(chat_template)
+    if found is None and replaced:
+        return
     if found is None:
         session.warnings.append(
             "the GGUF's chat template matches none of Ollama's built-in templates: "
