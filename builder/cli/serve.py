@@ -20,8 +20,8 @@ def serve_command(host: str, port: int, store_root: str | None, verbose: bool) -
     error); one log line per request (method, path, status, duration) on standard
     error.  Needs the serve extra: pip install 'mfc[serve]'.
 
-    Exit status: 0 stopped by SIGINT or SIGTERM, 1 the extra is missing or the address
-    cannot be bound, 2 usage error.
+    Exit status: 0 stopped by SIGTERM (after a graceful shutdown), 1 the extra is
+    missing or the address cannot be bound, 2 usage error, 130 interrupted (Ctrl-C).
     """
     from builder.serve import serve
 

@@ -5,6 +5,7 @@ stops accepting connections and lets the open requests finish)."""
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -47,7 +48,14 @@ def serve(
     )
     sock = _bind(host, port)
     LOG.info("mfc serve: listening on http://%s:%d", host, sock.getsockname()[1])
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again
+    # under the handler that was there before; for SIGTERM that is this one, so a
+    # graceful stop ends the command normally (SIGINT stays an interrupt: exit 130).
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: None)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _bind(host: str, port: int) -> socket.socket:
