@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from builder.errors import ModelNotFound
 from builder.serve.encoding import GoJSONResponse
-from modelfile.errors import MfcError
+from modelfile.errors import MfcError, RequestError
 
 #: ``MfcError.code`` → the HTTP status Ollama answers with; anything else is a 500.
 STATUS = {
@@ -45,12 +45,9 @@ class ApiError(MfcError):
         self.code = code
 
 
-class InvalidRequest(ApiError):
-    """A request body Ollama's handler refuses (400): not JSON, a field of the wrong type,
-    a missing or invalid name."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(400, text, code="invalid-request")
+class InvalidRequest(RequestError):
+    """A request body Ollama's handler refuses (400, with Ollama's text): not JSON, a field
+    of the wrong type, a missing or invalid name."""
 
 
 def status_of(error: MfcError) -> int:
