@@ -226,3 +226,22 @@ def test_serve_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 1
     assert result.output == "error: mfc serve needs the uvicorn package: pip install 'mfc[serve]'\n"
+
+
+def test_upload_cut_short_leaves_nothing(url: str, store: Path) -> None:
+    import socket
+    import time
+
+    digest = "sha256:" + hashlib.sha256(b"never sent in full").hexdigest()
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        head = f"POST /api/blobs/{digest} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000000\r\n\r\n"
+        sock.sendall(head.encode() + b"x" * 100000)
+        time.sleep(0.2)  # the server has started writing the upload
+    deadline = time.monotonic() + 5
+    while any(p.name.startswith("sha256-mfc-upload-") for p in (store / "blobs").iterdir()):
+        assert time.monotonic() < deadline, "the temporary file of an abandoned upload was left in the store"
+        time.sleep(0.05)
+    assert not (store / "blobs" / digest.replace(":", "-")).exists()
+    assert httpx.get(url + "/").text == "Ollama is running"  # and the server goes on serving
+    assert "Traceback" not in (store.parent / "serve.log").read_text()

@@ -83,6 +83,12 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     return PlainTextResponse(text, status_code=status)
 
 
+async def on_disconnect(request: Request, error: Exception) -> Response:
+    """A client gone before its request was read (an upload cut short): Ollama's 499
+    ``request canceled``, which no one receives, and no traceback in the log."""
+    return GoJSONResponse({"error": "request canceled"}, status_code=499)
+
+
 async def on_unexpected(request: Request, error: Exception) -> Response:
     """A bug: a 500 naming the exception in one line (the traceback goes to the log only)."""
     return GoJSONResponse({"error": f"internal error: {type(error).__name__}: {error}"}, status_code=500)

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect
 
-from builder.serve.errors import on_http_error, on_mfc_error, on_unexpected
+from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.routes import blobs, meta, models, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
@@ -37,6 +38,7 @@ def app(store: StoreLike = None, *, middleware: Sequence[Middleware] = ()) -> St
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,
+            ClientDisconnect: on_disconnect,
             Exception: on_unexpected,
         },
     )
