@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from builder.serve.encoding import GoJSONResponse, go_json
+from builder.serve.encoding import go_json
 from builder.serve.errors import status_of
 from modelfile.errors import MfcError
 
@@ -44,6 +44,3 @@ async def stream_response(objects: AsyncIterator[dict[str, Any]], *, stream: boo
 
 def _plain_json(value: dict[str, Any], status: int) -> Response:
     return Response(go_json(value), status_code=status, media_type="application/json")
-
-
-__all__ = ["NDJSON", "GoJSONResponse", "stream_response"]
