@@ -50,6 +50,10 @@ _EXPORTS = {
     "ModelNameError": "builder.errors",
     "ModelNotFound": "builder.errors",
     "StoreError": "builder.errors",
+    "InvalidDigest": "builder.errors",
+    "DigestMismatch": "builder.errors",
+    "ServeError": "builder.errors",
+    "BlobUpload": "builder.uploads",
     "show_modelfile": "builder.show",
     "quantize": "builder.quantizer",
     "QuantizeResult": "builder.quantizer",
@@ -92,11 +96,14 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.errors import BuildError as BuildError
     from builder.errors import CapabilityError as CapabilityError
     from builder.errors import ConvertError as ConvertError
+    from builder.errors import DigestMismatch as DigestMismatch
+    from builder.errors import InvalidDigest as InvalidDigest
     from builder.errors import ModelNameError as ModelNameError
     from builder.errors import ModelNotFound as ModelNotFound
     from builder.errors import OptionError as OptionError
     from builder.errors import QuantizeError as QuantizeError
     from builder.errors import RunError as RunError
+    from builder.errors import ServeError as ServeError
     from builder.errors import StoreError as StoreError
     from builder.events import Event as Event
     from builder.events import Progress as Progress
@@ -140,6 +147,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.store import StoreLike as StoreLike
     from builder.store import default_root as default_root
     from builder.streaming import GenerationStream as GenerationStream
+    from builder.uploads import BlobUpload as BlobUpload
 
 
 def __getattr__(name: str) -> Any:

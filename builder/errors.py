@@ -40,6 +40,26 @@ class ModelNotFound(StoreError):
     code = "model-not-found"
 
 
+class InvalidDigest(StoreError):
+    """A blob digest that is not ``sha256:<64 hex>`` (or ``sha256-<64 hex>``): refused
+    before any path is built from it."""
+
+    code = "invalid-digest"
+
+
+class DigestMismatch(StoreError):
+    """Uploaded bytes that do not hash to the digest they were sent under; nothing is
+    stored.  The text is Ollama's: ``digest mismatch, expected "sha256:A", got "sha256:B"``."""
+
+    code = "digest-mismatch"
+
+
+class ServeError(MfcError):
+    """``mfc serve`` cannot start: its extra is missing, or the address cannot be bound."""
+
+    code = "serve-failed"
+
+
 class BuildError(MfcError):
     """A Modelfile that cannot be built (missing weights, bad GGUF, invalid parameter ...).
 

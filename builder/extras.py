@@ -11,6 +11,7 @@ from modelfile.errors import MfcError
 EXTRAS = {
     "convert": ("numpy", "gguf", "tokenizers", "sentencepiece"),  # Hugging Face checkpoints -> GGUF
     "run": ("llama_cpp", "gguf", "numpy"),  # running, embedding, quantizing
+    "serve": ("starlette", "uvicorn", "prometheus_client"),  # mfc serve
 }
 
 

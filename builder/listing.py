@@ -8,20 +8,22 @@ from typing import Any
 
 from builder.errors import StoreError
 from builder.manifest import Config
-from builder.show import details_of
+from builder.show import capabilities, details_of, load
 from builder.store import StoreLike, as_store
 
 
 @dataclass(frozen=True)
 class ModelSummary:
     """One stored model: its name, ID (the manifest's sha256), total size, when its
-    manifest was written (seconds since the epoch), and Ollama's ``details``."""
+    manifest was written (seconds since the epoch), Ollama's ``details``, and what it can
+    do (``capabilities``, as ``/api/show`` works them out)."""
 
     name: str
     digest: str
     size: int
     modified: float
     details: dict[str, Any]
+    capabilities: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """The model as a row of Ollama's ``/api/tags`` response."""
@@ -32,6 +34,7 @@ class ModelSummary:
             "size": self.size,
             "digest": self.digest,
             "details": self.details,
+            **({"capabilities": list(self.capabilities)} if self.capabilities else {}),
         }
 
 
@@ -51,15 +54,17 @@ def list_models(store: StoreLike = None) -> list[ModelSummary]:
     [('me/tiny:v1', True)]
     >>> row = builder.list_models(folder / "store")[0].to_dict()
     >>> sorted(row), row["details"]["family"]
-    (['details', 'digest', 'model', 'modified_at', 'name', 'size'], 'llama')
+    (['capabilities', 'details', 'digest', 'model', 'modified_at', 'name', 'size'], 'llama')
     """
     the_store = as_store(store)
     found = []
     for model in sorted(the_store.models(), key=lambda m: m.modified, reverse=True):
         try:
-            config = Config.decode(the_store.read_blob(model.manifest.config.digest))
-        except StoreError:  # a missing or damaged config: list the model anyway, as Ollama does
-            config = Config(model_format="")
+            view = load(the_store, model.name.display())
+            config, can = view.config, tuple(capabilities(the_store, view))
+        except (StoreError, OSError):  # a missing or damaged layer: list the model anyway, as Ollama does
+            config, can = Config(model_format=""), ()
         details = details_of(model, config)
-        found.append(ModelSummary(model.name.display(), model.digest, model.manifest.size, model.modified, details))
+        name = model.name.display()
+        found.append(ModelSummary(name, model.digest, model.manifest.size, model.modified, details, can))
     return found

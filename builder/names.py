@@ -93,6 +93,19 @@ def parse_name(text: str) -> ModelName:
     return ModelName(**_filled(parse_bare(text)))
 
 
+def without_cloud_suffix(text: str) -> str:
+    """``name:tag:cloud`` as the model it stands for in a store, ``name:tag-cloud``
+    (Ollama's normalisation for delete and pull); any other name unchanged.
+
+    >>> without_cloud_suffix("gpt-oss:20b:cloud"), without_cloud_suffix("gpt-oss:cloud")
+    ('gpt-oss:20b-cloud', 'gpt-oss:cloud')
+    """
+    base, _, suffix = text.rpartition(":")
+    if suffix == "cloud" and ":" in base[base.rfind("/") + 1 :]:
+        return f"{base}-cloud"
+    return text
+
+
 def name_problem(text: str) -> str | None:
     """What makes ``text`` an invalid model name (``None`` for a valid one), naming the
     part at fault only where it is not the whole name.

@@ -156,13 +156,17 @@ def details_of(model: StoredModel, config: Config) -> dict[str, Any]:
     }
 
 
-def model_info(store: Store, view: ModelView) -> dict[str, Any]:
+def model_info(store: Store, view: ModelView, *, verbose: bool = False) -> dict[str, Any]:
     """The model layer's GGUF keys (minus ``general.name`` and the chat template), with
-    arrays as Ollama shows them without ``verbose``: empty."""
+    arrays empty unless ``verbose`` (then read in full, as ``/api/show`` with ``verbose``)."""
     models = view.model.manifest.layers_of(MODEL)
     if not models:
         return {}
-    meta = read_metadata(store.blob_path(models[-1].digest), tensors=True)
+    path = store.blob_path(models[-1].digest)
+    meta = read_metadata(path, tensors=True)
+    if verbose:
+        arrays = [key for key, value in meta.metadata.items() if isinstance(value, ArrayInfo)]
+        meta = read_metadata(path, arrays=arrays, tensors=True)
     info: dict[str, Any] = {}
     for key, value in sorted(meta.metadata.items()):
         if key in ("general.name", "tokenizer.chat_template"):
@@ -200,7 +204,7 @@ def capabilities(store: Store, view: ModelView) -> list[str]:
     return found
 
 
-def api_show(store: Store, view: ModelView, modelfile: str) -> dict[str, Any]:
+def api_show(store: Store, view: ModelView, modelfile: str, *, verbose: bool = False) -> dict[str, Any]:
     """The fields of Ollama's ``/api/show`` response, plus the manifest's digest and layers."""
     return {
         "name": view.name,
@@ -212,7 +216,7 @@ def api_show(store: Store, view: ModelView, modelfile: str) -> dict[str, Any]:
         "system": view.system or "",
         "details": details(view),
         "messages": list(view.messages),
-        "model_info": model_info(store, view),
+        "model_info": model_info(store, view, verbose=verbose),
         "capabilities": capabilities(store, view),
         "modified_at": datetime.fromtimestamp(view.model.modified, UTC).isoformat(),
         "layers": [layer.to_dict() for layer in view.model.manifest.layers],
@@ -300,10 +304,11 @@ def show_text(name: str, part: str = "summary", *, store: StoreLike = None) -> s
         return (view.template if part == "template" else view.system) or ""
 
 
-def show_json(name: str, *, store: StoreLike = None) -> dict[str, Any]:
+def show_json(name: str, *, store: StoreLike = None, verbose: bool = False) -> dict[str, Any]:
     """The stored model ``name`` as Ollama's ``/api/show`` responds (``license``,
     ``modelfile``, ``parameters``, ``template``, ``system``, ``details``, ``messages``,
     ``model_info``, ``capabilities``, ``modified_at``), plus its ``digest`` and ``layers``.
+    ``model_info``'s arrays are empty unless ``verbose``.
 
     >>> import builder, struct, tempfile
     >>> from pathlib import Path
@@ -322,7 +327,7 @@ def show_json(name: str, *, store: StoreLike = None) -> dict[str, Any]:
         from builder.rebuild import rebuilt_modelfile
 
         view = load(the_store, name)
-        return api_show(the_store, view, rebuilt_modelfile(view, the_store))
+        return api_show(the_store, view, rebuilt_modelfile(view, the_store), verbose=verbose)
 
 
 def show_modelfile(name: str, store: StoreLike = None) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from builder.blobcopy import copy_hashed, read_chunks
-from builder.errors import ModelNameError, ModelNotFound, StoreError
+from builder.errors import InvalidDigest, ModelNameError, ModelNotFound, StoreError
 from builder.events import Event, Progress
 from builder.manifest import Manifest
 from builder.names import ModelName, parse_name
@@ -127,7 +127,7 @@ class Store:
     def blob_path(self, digest: str) -> Path:
         match = DIGEST.match(digest)
         if match is None:
-            raise StoreError(f"invalid digest format: {digest!r}")
+            raise InvalidDigest(f"invalid digest format: {digest!r}")
         return self.blobs / f"sha256-{match.group(1).lower()}"
 
     def has_blob(self, digest: str) -> bool:
@@ -222,6 +222,12 @@ class Store:
         finally:
             temp.unlink(missing_ok=True)
         return digest, size, created
+
+    def adopt(self, temp: Path, digest: str) -> bool:
+        """Rename the temporary file ``temp`` (in ``blobs/``, fsynced, already verified to
+        hash to ``digest``) into place as that blob; whether it was new (else ``temp`` is
+        removed and the existing blob kept)."""
+        return self._place(temp, self.blob_path(digest))
 
     def _write_temp(self, write: Writer) -> Path:
         """A temporary blob: its name is not a digest, so Ollama's prune removes it if we die."""

@@ -67,6 +67,7 @@ PUBLIC_MODULES = {
     "builder",
     "builder.errors",
     "builder.humanize",
+    "builder.serve",
 }
 
 COMMAND_LINES = 40

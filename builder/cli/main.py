@@ -72,6 +72,11 @@ COMMANDS = {
     "prune": LazyCommand(
         "builder.cli.manage", "prune_command", "Delete blobs that no model uses, and files a killed build left behind."
     ),
+    "serve": LazyCommand(
+        "builder.cli.serve",
+        "serve_command",
+        "Serve Ollama's REST API for the models in the store, until SIGINT or SIGTERM.",
+    ),
     "verify": LazyCommand(
         "builder.cli.verify",
         "verify_command",

@@ -1,0 +1,105 @@
+"""Request bodies read as Ollama's handlers read them (``c.ShouldBindJSON`` into a Go
+struct): the first JSON value of the body, unknown fields ignored, ``null`` fields left
+at their zero value, a body of ``null`` an empty request; an empty body is ``missing
+request body``, and a field of the wrong type is Go's ``json: cannot unmarshal …``.
+
+>>> SHOW.check({"model": "m", "verbose": "yes"})
+Traceback (most recent call last):
+  ...
+builder.serve.errors.InvalidRequest: json: cannot unmarshal string into Go struct field ShowRequest.verbose of type bool
+>>> SHOW.check({"model": "m", "extra": 1, "system": None})
+{'model': 'm'}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from builder.serve.errors import InvalidRequest
+
+#: Python type of a field → the Go type named in Go's message.
+_GO_TYPES: dict[type, str] = {str: "string", bool: "bool", dict: "map[string]interface {}", list: "[]string"}
+
+
+def _json_kind(value: Any) -> str:
+    """What Go's decoder calls a JSON value in its messages."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    kinds: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return kinds.get(type(value), "value")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A Go request struct: its name and its JSON fields with their types."""
+
+    name: str
+    fields: dict[str, type]
+
+    def check(self, body: Any) -> dict[str, Any]:
+        """The known, non-null fields of ``body``, each of its declared type."""
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise InvalidRequest(f"json: cannot unmarshal {_json_kind(body)} into Go value of type api.{self.name}")
+        found = {}
+        for key, value in body.items():
+            kind = self.fields.get(key)
+            if kind is None or value is None:
+                continue
+            if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+                where = f"Go struct field {self.name}.{key}"
+                raise InvalidRequest(
+                    f"json: cannot unmarshal {_json_kind(value)} into {where} of type {_GO_TYPES[kind]}"
+                )
+            found[key] = value
+        return found
+
+
+SHOW = Shape(
+    "ShowRequest", {"model": str, "name": str, "verbose": bool, "system": str, "template": str, "options": dict}
+)
+COPY = Shape("CopyRequest", {"source": str, "destination": str})
+DELETE = Shape("DeleteRequest", {"model": str, "name": str})
+PULL = Shape(
+    "PullRequest", {"model": str, "name": str, "insecure": bool, "stream": bool, "username": str, "password": str}
+)
+PUSH = Shape("PushRequest", PULL.fields)
+
+
+def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
+    """The request ``raw`` as ``shape`` reads it (``InvalidRequest`` in Go's words).
+
+    >>> parse_body(b'{"source": "a"} trailing', COPY)
+    {'source': 'a'}
+    >>> parse_body(b"", COPY)
+    Traceback (most recent call last):
+      ...
+    builder.serve.errors.InvalidRequest: missing request body
+    """
+    text = raw.decode("utf-8", errors="replace").lstrip(" \t\r\n")
+    if not text:
+        raise InvalidRequest("missing request body")
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as error:
+        if error.pos >= len(text):
+            raise InvalidRequest("unexpected EOF") from None
+        raise InvalidRequest(f"invalid character {text[error.pos]!r} looking for beginning of value") from None
+    return shape.check(value)
+
+
+async def read_body(request: Request, shape: Shape) -> dict[str, Any]:
+    """``parse_body`` of the request's body."""
+    return parse_body(await request.body(), shape)
+
+
+def model_field(body: dict[str, Any]) -> str:
+    """The model a request names: ``model``, else the deprecated ``name``; trimmed."""
+    return str(body.get("model") or body.get("name") or "").strip()

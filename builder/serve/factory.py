@@ -1,0 +1,46 @@
+"""``app(store=…)``: the API as a Starlette application.
+
+>>> import tempfile
+>>> from starlette.testclient import TestClient
+>>> client = TestClient(app(store=tempfile.mkdtemp()))
+>>> client.get("/").text, client.get("/api/tags").json()
+('Ollama is running', {'models': []})
+>>> client.post("/api/show", json={"model": "nope"}).json()
+{'error': "model 'nope:latest' not found"}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect
+
+from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
+from builder.serve.routes import blobs, meta, models, registry
+from builder.store import StoreLike, as_store
+from modelfile.errors import MfcError
+
+
+def app(store: StoreLike = None, *, middleware: Sequence[Middleware] = ()) -> Starlette:
+    """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
+    default store).
+
+    ``middleware`` runs before every route, outermost first: the place where the server
+    configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
+    check, the API key, body limits: ``builder/serve/security.py``) plugs in.
+    """
+    application = Starlette(
+        routes=[*meta.ROUTES, *models.ROUTES, *blobs.ROUTES, *registry.ROUTES],
+        middleware=list(middleware),
+        exception_handlers={
+            MfcError: on_mfc_error,
+            HTTPException: on_http_error,
+            ClientDisconnect: on_disconnect,
+            Exception: on_unexpected,
+        },
+    )
+    application.state.store = as_store(store)
+    return application

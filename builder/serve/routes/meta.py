@@ -1,0 +1,37 @@
+"""``GET|HEAD /`` and ``/api/version`` (what tools probe to find a server) and ``GET
+/api/ps``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from builder.serve.encoding import GoJSONResponse
+
+#: The Ollama version whose API this server implements (ollama-api.md), answered by
+#: ``/api/version``: clients compare it to decide which features they may use.
+API_VERSION = "0.33.0"
+
+
+async def root(request: Request) -> Response:
+    """``Ollama is running``, as text/plain: how clients and tools detect a server."""
+    return PlainTextResponse("Ollama is running")
+
+
+async def version(request: Request) -> Response:
+    """``{"version": "X.Y.Z"}``."""
+    return GoJSONResponse({"version": API_VERSION})
+
+
+async def ps(request: Request) -> Response:
+    """The loaded models.  Nothing loads models yet: the scheduler (with generate, chat
+    and embed) comes next, and until then the list is always empty (``[]``, never null)."""
+    return GoJSONResponse({"models": []})
+
+
+ROUTES = [
+    Route("/", root, methods=["GET", "HEAD"]),
+    Route("/api/version", version, methods=["GET", "HEAD"]),
+    Route("/api/ps", ps, methods=["GET"]),
+]

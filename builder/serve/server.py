@@ -1,0 +1,73 @@
+"""``serve``: the API under uvicorn, as ``mfc serve`` runs it.  One log line per request
+(``access_log``) on standard error; SIGINT and SIGTERM shut down gracefully (uvicorn
+stops accepting connections and lets the open requests finish)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from starlette.middleware import Middleware
+
+from builder.errors import ServeError
+from builder.serve.access_log import LOG, AccessLog
+from builder.serve.factory import app
+from builder.store import StoreLike
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 11434
+
+
+def serve(
+    store: StoreLike = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    verbose: bool = False,
+    middleware: Sequence[Middleware] = (),
+) -> None:
+    """Serve ``app(store)`` on ``host:port`` until SIGINT or SIGTERM.  ``verbose`` logs at
+    DEBUG (llama.cpp's log joins it when models run here).  ``ServeError`` when the
+    address cannot be bound.  ``middleware``: as for ``app`` (configuration and security
+    plug in here)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.DEBUG if verbose else logging.INFO)
+    config = uvicorn.Config(
+        AccessLog(app(store, middleware=middleware)),
+        host=host,
+        port=port,
+        access_log=False,  # AccessLog writes one line per request, with its duration
+        log_level="debug" if verbose else "warning",
+        timeout_graceful_shutdown=10,
+    )
+    sock = _bind(host, port)
+    LOG.info("mfc serve: listening on http://%s:%d", host, sock.getsockname()[1])
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again
+    # under the handler that was there before; for SIGTERM that is this one, so a
+    # graceful stop ends the command normally (SIGINT stays an interrupt: exit 130).
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: None)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (``ServeError`` in one line if it cannot be had:
+    uvicorn itself would log and exit the process)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as error:
+        raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,71 @@
+"""A real ``mfc serve`` process on loopback for tests, and the small stores it serves.
+
+``running(store)`` starts ``mfc serve --port <free port> --store <store>`` as a
+subprocess, waits until ``/`` answers, yields its base URL, and terminates it (SIGTERM)
+at the end, checking that it stopped cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from ggufs import write_gguf
+
+import builder
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def tiny_model(folder: Path, store: Path, name: str, modelfile: str = "", **metadata: Any) -> str:
+    """Build ``name`` from a GGUF with no tensors (``general.architecture=test`` unless
+    given) and the Modelfile lines ``modelfile``; its digest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_gguf(folder / "test.gguf", {"general.architecture": "test", **metadata})
+    (folder / "Modelfile").write_text(f"FROM ./test.gguf\n{modelfile}", encoding="utf-8")
+    return builder.build(folder / "Modelfile", name, store=store).digest
+
+
+@contextlib.contextmanager
+def running(store: Path, log: Path) -> Iterator[str]:
+    """``mfc serve`` on ``store``: its base URL while the block runs."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "builder.cli.main", "serve", "--port", str(port), "--store", str(store)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait(process, url, log)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=20)
+    assert code == 0, f"mfc serve ended with {code} after SIGTERM: {log.read_text()}"
+
+
+def _wait(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"mfc serve exited with {process.returncode}: {log.read_text()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/", timeout=1).text == "Ollama is running":
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"mfc serve did not answer within 30 s: {log.read_text()}")
