@@ -7,6 +7,7 @@ Go-template models (``ollama-tools.md`` §2–§4).
 * ``parse_tag`` / ``ToolParser`` / ``find_arguments``: the tool-call tag and the streaming
   tool-call parser.
 * ``ChatStream``: the per-chunk wiring of ``/api/chat`` that the server feeds.
+* ``parser_for_name``: the builtin parsers of Modelfile ``PARSER`` (``qwen3``, ``qwen3-thinking``).
 * ``filter_think_tags``: thinking removed from earlier assistant turns (qwen3, deepseek-r1).
 
 >>> from modelfile.output import ThinkingParser
@@ -16,8 +17,10 @@ Go-template models (``ollama-tools.md`` §2–§4).
 
 from __future__ import annotations
 
+from modelfile.output.builtin import OutputParseError, ParsedOutput
 from modelfile.output.chat_stream import ChatLine, ChatStream, effective_think
 from modelfile.output.history import filter_think_tags, filters_think_tags
+from modelfile.output.parsers import parser_for_name
 from modelfile.output.think_tags import infer_tags, thinking_capable
 from modelfile.output.thinking import ThinkingParser, ThinkingState
 from modelfile.output.tool_args import decode_go_json, find_arguments
@@ -28,6 +31,8 @@ from modelfile.output.tool_tag import parse_tag
 __all__ = [
     "ChatLine",
     "ChatStream",
+    "OutputParseError",
+    "ParsedOutput",
     "ThinkingParser",
     "ThinkingState",
     "ToolCall",
@@ -43,6 +48,7 @@ __all__ = [
     "find_tool",
     "infer_tags",
     "parse_tag",
+    "parser_for_name",
     "thinking_capable",
     "tool_call_id",
 ]

@@ -1,0 +1,26 @@
+"""Builtin output parsers by their Modelfile ``PARSER`` name (Ollama's ``ParserForName``).
+
+>>> parser_for_name("qwen3-thinking").has_thinking_support()
+True
+>>> parser_for_name("no-such-parser") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from modelfile.output.builtin import BuiltinParser
+from modelfile.output.qwen3 import Qwen3Parser
+
+#: Builtin parsers mfc has, by name; Ollama has more (``ollama-tools.md`` §5).
+PARSERS: dict[str, Callable[[], BuiltinParser]] = {
+    "qwen3": lambda: Qwen3Parser(thinking_support=False),
+    "qwen3-thinking": lambda: Qwen3Parser(thinking_support=True),
+}
+
+
+def parser_for_name(name: str) -> BuiltinParser | None:
+    """A fresh parser for ``PARSER name``; ``None`` for a name mfc does not implement."""
+    factory = PARSERS.get(name)
+    return factory() if factory else None
