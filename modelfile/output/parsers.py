@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from modelfile.output.builtin import BuiltinParser
+from modelfile.output.harmony import HarmonyParser
 from modelfile.output.qwen3 import Qwen3Parser
 
 #: Builtin parsers mfc has, by name; Ollama has more (``ollama-tools.md`` §5).
 PARSERS: dict[str, Callable[[], BuiltinParser]] = {
+    "harmony": HarmonyParser,
     "qwen3": lambda: Qwen3Parser(thinking_support=False),
     "qwen3-thinking": lambda: Qwen3Parser(thinking_support=True),
 }
