@@ -1,8 +1,8 @@
 """Ollama's builtin output parsers (``../shared/vectors/tools/builtin_parsers.json``)
 through ``modelfile.output.parsers``.
 
-Not run (listed by the skip reason): the ``qwen3.5`` vectors (``qwen35.*``): that parser
-(thinking, then qwen3-coder XML calls typed from the tool schema) is not built yet.
+The vector with ``chunking: every_split_and_one_rune_per_chunk`` runs its continuation
+split in two at every offset (second half ``done``) and one character per chunk.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from vectors import vector_params
 
 from modelfile.output.builtin import OutputParseError, ParsedOutput
 from modelfile.output.parsers import parser_for_name
-
-NOT_BUILT = {"qwen3.5": "the qwen3.5 parser (qwen3-coder XML tool calls) is not built yet"}
 
 
 def _check_calls(expected: list[dict[str, Any]], got: ParsedOutput | list[Any]) -> None:
@@ -44,8 +42,9 @@ def _check(expect: dict[str, Any], out: ParsedOutput) -> None:
 
 @pytest.mark.parametrize("vector", vector_params("tools/builtin_parsers.json"))
 def test_builtin_parser(vector: dict[str, Any]) -> None:
-    if vector["parser"] in NOT_BUILT:
-        pytest.skip(NOT_BUILT[vector["parser"]])
+    if "continuation" in vector:
+        _run_every_split(vector)
+        return
     parser = parser_for_name(vector["parser"])
     assert parser is not None
     init = vector["init"]
@@ -78,3 +77,50 @@ def test_qwen3_invalid_call_raises(raw: str, message: str) -> None:
     parser.init(None, None, False)
     with pytest.raises(OutputParseError, match=message):
         parser.add(raw, True)
+
+
+def _run_every_split(vector: dict[str, Any]) -> None:
+    text: str = vector["continuation"]
+    splits = [[text[:cut], text[cut:]] for cut in range(len(text) + 1)]
+    for chunks in [*splits, list(text)]:
+        parser = parser_for_name(vector["parser"])
+        assert parser is not None
+        init = vector["init"]
+        parser.init(init["tools"], init["last_message"], init["think"])
+        outs = [parser.add(chunk, position == len(chunks) - 1) for position, chunk in enumerate(chunks)]
+        collected = ParsedOutput(
+            "".join(o.content for o in outs),
+            "".join(o.thinking for o in outs),
+            tuple(call for o in outs for call in o.tool_calls),
+        )
+        _check(vector["expect_all"], collected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "types", "value"),
+    [
+        ("\n42\n", ["integer"], 42),
+        ("4.5", ["integer"], "4.5"),
+        ("4.0", ["number"], 4),
+        ("4.5", ["string", "number"], 4.5),
+        ("[1, 2]", ["array"], [1.0, 2.0]),
+        ('{"a": 1}', ["object"], {"a": 1.0}),
+        ("nope", ["object"], "nope"),
+        ("True", ["boolean"], True),
+        ("null", ["integer"], None),
+        ("plain", [], "plain"),
+    ],
+)
+def test_qwen3_coder_values_typed_from_schema(raw: str, types: list[str], value: Any) -> None:
+    from modelfile.output.qwen3_coder import parse_value
+
+    assert parse_value(raw, types) == value
+    assert type(parse_value(raw, types)) is type(value)
+
+
+def test_qwen35_malformed_xml_call_raises() -> None:
+    parser = parser_for_name("qwen3.5")
+    assert parser is not None
+    parser.init(None, None, False)
+    with pytest.raises(OutputParseError, match="failed to parse model-generated tool call"):
+        parser.add("<tool_call><function=f><parameter=a>1</function></tool_call>", True)

@@ -7,7 +7,8 @@ Go-template models (``ollama-tools.md`` §2–§4).
 * ``parse_tag`` / ``ToolParser`` / ``find_arguments``: the tool-call tag and the streaming
   tool-call parser.
 * ``ChatStream``: the per-chunk wiring of ``/api/chat`` that the server feeds.
-* ``parser_for_name``: the builtin parsers of Modelfile ``PARSER`` (``qwen3``, ``qwen3-thinking``, ``harmony``).
+* ``parser_for_name``: the builtin parsers of Modelfile ``PARSER`` (``qwen3``, ``qwen3-thinking``,
+  ``qwen3-coder``, ``qwen3.5``, ``harmony``).
 * ``filter_think_tags``: thinking removed from earlier assistant turns (qwen3, deepseek-r1).
 
 >>> from modelfile.output import ThinkingParser

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from modelfile.output.builtin import BuiltinParser
 from modelfile.output.harmony import HarmonyParser
 from modelfile.output.qwen3 import Qwen3Parser
+from modelfile.output.qwen3_coder import Qwen3CoderParser
+from modelfile.output.qwen35 import Qwen35Parser
 
 #: Builtin parsers mfc has, by name; Ollama has more (``ollama-tools.md`` §5).
 PARSERS: dict[str, Callable[[], BuiltinParser]] = {
     "harmony": HarmonyParser,
     "qwen3": lambda: Qwen3Parser(thinking_support=False),
     "qwen3-thinking": lambda: Qwen3Parser(thinking_support=True),
+    "qwen3-coder": Qwen3CoderParser,
+    "qwen3.5": Qwen35Parser,
 }
 
 
