@@ -10,8 +10,8 @@ Vectors applied in part (what is not checked, and why):
 * Argument objects are compared as values (key order ignored): Ollama copies them in
   random Go map order.
 
-Not run here: ``builtin_parsers.json`` and ``harmony.json`` (the builtin ``PARSER``s and
-gpt-oss's harmony parser are not built yet).
+``builtin_parsers.json`` and ``harmony.json`` run in ``test_output_builtin.py`` and
+``test_output_harmony.py``.
 """
 
 from __future__ import annotations
@@ -187,7 +187,17 @@ def test_filter_think_tags(vector: dict[str, Any]) -> None:
 # ---- the pinned copies ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["tools.json", "thinking.json", "chat_pipeline.json", "shipped_templates.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tools.json",
+        "thinking.json",
+        "chat_pipeline.json",
+        "shipped_templates.json",
+        "builtin_parsers.json",
+        "harmony.json",
+    ],
+)
 def test_pinned_vectors_match_shared(name: str) -> None:
     """``fixtures/vectors/tools/`` holds unchanged copies of some shared vectors."""
     pinned_path = REPO / "fixtures" / "vectors" / "tools" / name
