@@ -124,3 +124,21 @@ def test_qwen35_malformed_xml_call_raises() -> None:
     parser.init(None, None, False)
     with pytest.raises(OutputParseError, match="failed to parse model-generated tool call"):
         parser.add("<tool_call><function=f><parameter=a>1</function></tool_call>", True)
+
+
+def test_chat_stream_with_a_builtin_parser_gives_ids_and_skips_empty_lines() -> None:
+    from modelfile.output import ChatStream
+
+    parser = parser_for_name("qwen3-thinking")
+    assert parser is not None
+    parser.init(None, None, None)
+    stream = ChatStream.for_parser(parser)
+    chunks = ["Plan", "</think>", "\n\n", '<tool_call>{"name": "f", "arguments": {}}', "</tool_call>", ""]
+    lines = [stream.feed(chunk, done=position == len(chunks) - 1) for position, chunk in enumerate(chunks)]
+    got = [line for line in lines if line is not None]
+    assert [(line.thinking, line.content, line.done) for line in got] == [
+        ("Plan", "", False),
+        ("", "", False),
+        ("", "", True),
+    ]
+    assert got[1].tool_calls[0].name == "f" and got[1].tool_calls[0].id.startswith("call_")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modelfile.output.builtin import BuiltinParser
 from modelfile.output.gospace import trim
 from modelfile.output.think_tags import infer_tags
 from modelfile.output.thinking import ThinkingParser
@@ -74,10 +75,27 @@ class ChatStream:
         thinking: ThinkingParser | None = None,
         tools: ToolParser | None = None,
         make_id: Callable[[], str] = tool_call_id,
+        builtin: BuiltinParser | None = None,
     ) -> None:
         self.thinking = thinking
         self.tools = tools
         self.make_id = make_id
+        self.builtin = builtin
+
+    @classmethod
+    def for_parser(cls, parser: BuiltinParser) -> ChatStream:
+        """The stream for a builtin ``PARSER`` (already ``init``-ed): it alone splits the output.
+
+        An ``OutputParseError`` from the parser ends Ollama's stream with ``{"error": message}``.
+
+        >>> from modelfile.output.parsers import parser_for_name
+        >>> qwen = parser_for_name("qwen3")
+        >>> _ = qwen.init(None, None, False)
+        >>> stream = ChatStream.for_parser(qwen)
+        >>> stream.feed("Hi ").content, stream.feed("<tool_"), stream.feed("", done=True).done
+        ('Hi', None, True)
+        """
+        return cls(builtin=parser)
 
     @classmethod
     def for_template(cls, template: str, *, tools: Sequence[str], think: Think, prompt: str) -> ChatStream:
@@ -96,6 +114,8 @@ class ChatStream:
 
     def feed(self, content: str, done: bool = False, *, logprobs: bool = False) -> ChatLine | None:
         """The line Ollama sends for one runner chunk, or ``None`` when it sends none."""
+        if self.builtin is not None:
+            return self._feed_builtin(self.builtin, content, done, logprobs)
         thinking = ""
         if self.thinking is not None:
             thinking, content = self.thinking.add(content)
@@ -114,4 +134,11 @@ class ChatStream:
             return ChatLine(self.tools.content(), thinking, (), done)
         if logprobs:
             return ChatLine("", thinking, (), done)
+        return None
+
+    def _feed_builtin(self, parser: BuiltinParser, content: str, done: bool, logprobs: bool) -> ChatLine | None:
+        out = parser.add(content, done)
+        calls = tuple(call.with_id(self.make_id()) for call in out.tool_calls)
+        if out.content or out.thinking or calls or done or logprobs:
+            return ChatLine(out.content, out.thinking, calls, done)
         return None
