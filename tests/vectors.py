@@ -44,3 +44,25 @@ def params(relative: str, select: Any = lambda item: True, ident: Any = lambda i
 def corpus_dir() -> Path | None:
     path = find("parser/corpus/EXPECTED.json")
     return path.parent if path else None
+
+
+def vector_params(relative: str, *kinds: str) -> list[Any]:
+    """``pytest.param`` per vector of a ``{"vectors": [...]}`` file (``tools/*.json``),
+    optionally only those of the given ``kind``s, ids from the vectors' ``id``; one
+    skipping param when the file is absent."""
+    path = find(relative)
+    if path is None:
+        return [
+            pytest.param(None, marks=pytest.mark.skip(reason=f"vector {relative} not found in {SHARED} or {PINNED}"))
+        ]
+    vectors = json.loads(path.read_text(encoding="utf-8"))["vectors"]
+    return [
+        pytest.param(vector, id=str(vector.get("id", vector.get("template"))))
+        for vector in vectors
+        if not kinds or vector.get("kind") in kinds
+    ]
+
+
+def file_fixtures(relative: str) -> Any:
+    """The ``fixtures`` object of a vector file (skips when the file is absent)."""
+    return load_json(relative).get("fixtures", {})
