@@ -1,0 +1,1 @@
+"""``mfc serve``: Ollama's REST API over mfc's store."""
