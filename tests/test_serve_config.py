@@ -12,12 +12,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from vectors import find
 
+from builder.serve import security
 from builder.serve.config import (
     DEFAULT_ORIGINS,
     FOREVER,
@@ -29,6 +32,17 @@ from builder.serve.config import (
     parse_duration,
     parse_host,
     parse_uint,
+)
+from builder.serve.security import (
+    ALLOW_HEADERS,
+    CorsPolicy,
+    SecurityMiddleware,
+    SecurityPolicy,
+    Verdict,
+    api_key_matches,
+    cors_verdict,
+    host_allowed,
+    host_verdict,
 )
 
 ENVCONFIG = "api/envconfig.json"
@@ -267,7 +281,8 @@ def test_scheduler_defaults_and_zeroes() -> None:
 def test_the_api_key_is_read_but_never_shown() -> None:
     config = ServerConfig.from_env({"MFC_API_KEY": " s3cret-Key_1 "})
     assert config.api_key == "s3cret-Key_1"
-    assert "s3cret" not in repr(config) + str(config)
+    policy = SecurityPolicy.from_config(config, hostname="box", local_addresses=frozenset())
+    assert "s3cret" not in repr(config) + str(config) + repr(policy)
     assert ServerConfig.from_env({"MFC_API_KEY": "  "}).api_key is None
 
 
@@ -275,3 +290,392 @@ def test_an_api_key_a_header_cannot_carry_is_refused_without_showing_it() -> Non
     with pytest.raises(ServerConfigError) as caught:
         ServerConfig.from_env({"MFC_API_KEY": "two words"})
     assert str(caught.value) == "MFC_API_KEY holds a space or a character an HTTP header cannot carry"
+
+
+# ---- CORS ---------------------------------------------------------------------------------------------
+
+DEFAULT_POLICY = CorsPolicy.from_origins(DEFAULT_ORIGINS)
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://localhost", True),
+        ("https://localhost", True),
+        ("http://localhost:3000", True),
+        ("https://127.0.0.1:8443", True),
+        ("http://0.0.0.0:8080", True),
+        ("app://obsidian.md", True),
+        ("file://", True),
+        ("tauri://localhost", True),
+        ("vscode-webview://1234", True),
+        ("vscode-file://vscode-app", True),
+        ("chrome-extension://abcdef", False),  # allowed in OLLAMA_ORIGINS, not by default
+        ("http://example.com", False),
+        ("http://localhost.evil.com", False),
+        ("http://127.0.0.2", False),
+        ("null", False),
+    ],
+)
+def test_default_origins(origin: str, allowed: bool) -> None:
+    assert DEFAULT_POLICY.allows(origin) is allowed
+
+
+@pytest.mark.parametrize(
+    ("entries", "origin", "allowed"),
+    [
+        ("https://*.example.com", "https://app.example.com", True),
+        ("https://*.example.com", "https://example.org", False),
+        ("chrome-extension://*", "chrome-extension://abcdef", True),
+        ("http://App.Example", "http://app.example", True),  # entries are lower-cased
+        ("*", "https://anything.example", True),
+    ],
+)
+def test_ollama_origins_entries(entries: str, origin: str, allowed: bool) -> None:
+    assert CorsPolicy.from_origins(ServerConfig.from_env({"OLLAMA_ORIGINS": entries}).origins).allows(origin) is allowed
+
+
+PREFLIGHT_HEADERS = (
+    "Authorization,Content-Type,User-Agent,Accept,X-Requested-With,Openai-Beta,X-Stainless-Arch,"
+    "X-Stainless-Async,X-Stainless-Custom-Poll-Interval,X-Stainless-Helper-Method,X-Stainless-Lang,"
+    "X-Stainless-Os,X-Stainless-Package-Version,X-Stainless-Poll-Helper,X-Stainless-Retry-Count,"
+    "X-Stainless-Runtime,X-Stainless-Runtime-Version,X-Stainless-Timeout"
+)
+
+
+def test_a_preflight_from_an_allowed_origin() -> None:
+    assert ALLOW_HEADERS == PREFLIGHT_HEADERS
+    verdict = cors_verdict(DEFAULT_POLICY, "OPTIONS", "http://localhost:5173", "127.0.0.1:11434")
+    assert verdict == Verdict(
+        204,
+        (
+            ("Access-Control-Allow-Methods", "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"),
+            ("Access-Control-Allow-Headers", PREFLIGHT_HEADERS),
+            ("Access-Control-Max-Age", "43200"),
+            ("Vary", "Origin"),
+            ("Vary", "Access-Control-Request-Method"),
+            ("Vary", "Access-Control-Request-Headers"),
+            ("Access-Control-Allow-Origin", "http://localhost:5173"),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "origin", "host", "expected"),
+    [
+        ("GET", "", "127.0.0.1:11434", Verdict()),  # not a CORS request
+        ("POST", "http://127.0.0.1:11434", "127.0.0.1:11434", Verdict()),  # the server's own origin
+        ("POST", "https://evil.example", "127.0.0.1:11434", Verdict(403)),
+        ("OPTIONS", "https://evil.example", "127.0.0.1:11434", Verdict(403)),
+        (
+            "POST",
+            "app://obsidian.md",
+            "127.0.0.1:11434",
+            Verdict(None, (("Vary", "Origin"), ("Access-Control-Allow-Origin", "app://obsidian.md"))),
+        ),
+    ],
+)
+def test_cors_answers(method: str, origin: str, host: str, expected: Verdict) -> None:
+    assert cors_verdict(DEFAULT_POLICY, method, origin, host) == expected
+
+
+def test_every_origin_allowed_answers_star() -> None:
+    policy = CorsPolicy.from_origins(("*", *DEFAULT_ORIGINS))
+    assert cors_verdict(policy, "GET", "https://x.example", "h") == Verdict(
+        None, (("Access-Control-Allow-Origin", "*"),)
+    )
+    preflight = cors_verdict(policy, "OPTIONS", "https://x.example", "h")
+    assert preflight.status == 204
+    assert ("Access-Control-Allow-Origin", "*") in preflight.headers
+    assert all(name != "Vary" for name, _ in preflight.headers)
+
+
+# ---- the Host check -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("", True),
+        ("localhost", True),
+        ("localhost:11434", True),
+        ("LOCALHOST:11434", True),
+        ("box", True),  # the machine's name
+        ("Box:11434", True),
+        ("printer.local", True),
+        ("app.localhost:3000", True),
+        ("svc.internal", True),
+        ("127.0.0.1:11434", True),
+        ("127.9.9.9", True),
+        ("[::1]:11434", True),
+        ("[::1]", True),  # Ollama refuses this one (no port); mfc reads it as the address it is
+        ("10.1.2.3", True),
+        ("172.16.0.1:80", True),
+        ("172.32.0.1", False),
+        ("192.168.0.10", True),
+        ("[fd00::1]:11434", True),
+        ("0.0.0.0:11434", True),
+        ("[::]:11434", True),
+        ("[::ffff:127.0.0.1]:80", True),
+        ("203.0.113.7", True),  # one of the machine's addresses (below)
+        ("8.8.8.8", False),
+        ("169.254.1.1", False),
+        ("example.com", False),
+        ("localhost.evil.com", False),
+        ("evil.local.com:11434", False),
+        ("box.evil.com", False),
+    ],
+)
+def test_host_check_when_bound_to_loopback(host: str, allowed: bool) -> None:
+    assert host_allowed(host, hostname="BOX", local_addresses=frozenset({"203.0.113.7"})) is allowed
+
+
+def test_host_check_answers() -> None:
+    assert host_verdict("GET", "evil.example", hostname="box") == Verdict(403)
+    assert host_verdict("OPTIONS", "localhost:11434", hostname="box") == Verdict(204)
+    assert host_verdict("OPTIONS", "127.0.0.1:11434", hostname="box") == Verdict()  # an address goes on
+    assert host_verdict("GET", "localhost:11434", hostname="box") == Verdict()
+
+
+@pytest.mark.parametrize(
+    ("bind", "status"),
+    [
+        ("127.0.0.1", 403),
+        ("[::1]", 403),
+        ("0.0.0.0", None),
+        ("10.0.0.2", None),
+        ("localhost", 403),
+        (":11434", None),
+        ("", 403),
+    ],
+)
+def test_the_host_check_applies_only_on_loopback(bind: str, status: int | None) -> None:
+    policy = SecurityPolicy.from_config(ServerConfig.from_env({"OLLAMA_HOST": bind}), hostname="box")
+    assert policy.check("GET", "/api/tags", {"host": "attacker.example:11434"}).status == status
+
+
+def test_the_host_check_follows_the_address_actually_bound() -> None:
+    config = ServerConfig.from_env({"OLLAMA_HOST": "myhost.example"})
+    foreign = {"host": "attacker.example"}
+    assert SecurityPolicy.from_config(config, hostname="box").check("GET", "/", foreign).status is None
+    assert (
+        SecurityPolicy.from_config(config, bound="127.0.0.1", hostname="box").check("GET", "/", foreign).status == 403
+    )
+    assert SecurityPolicy.from_config(config, bound="[::1]", hostname="box").check("GET", "/", foreign).status == 403
+
+
+# ---- the API key ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [
+        ("Bearer s3cret", True),
+        ("bearer s3cret", True),
+        ("  Bearer   s3cret ", True),
+        ("Bearer s3cre", False),
+        ("Bearer s3cret2", False),
+        ("Basic s3cret", False),
+        ("s3cret", False),
+        ("Bearer", False),
+        ("", False),
+        (None, False),
+        ("Bearer sé", False),
+    ],
+)
+def test_api_key_matching(header: str | None, matches: bool) -> None:
+    assert api_key_matches(header, "s3cret") is matches
+
+
+def test_the_api_key_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[bytes, bytes]] = []
+    real = security.hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(security.hmac, "compare_digest", spy)
+    assert api_key_matches("Bearer guess", "s3cret") is False
+    assert calls == [(b"guess", b"s3cret")]
+
+
+KEYED = SecurityPolicy.from_config(ServerConfig.from_env({"MFC_API_KEY": "s3cret"}), hostname="box")
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "body", "content_type"),
+    [
+        (
+            "/api/chat",
+            {},
+            {"error": "missing API key: send Authorization: Bearer <key>"},
+            "application/json; charset=utf-8",
+        ),
+        (
+            "/api/tags",
+            {"authorization": "Bearer nope"},
+            {"error": "invalid API key"},
+            "application/json; charset=utf-8",
+        ),
+        ("/", {"authorization": "Bearer nope"}, {"error": "invalid API key"}, "application/json; charset=utf-8"),
+        (
+            "/v1/chat/completions",
+            {"authorization": "Bearer nope"},
+            {
+                "error": {
+                    "message": "invalid API key",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+            "application/json",
+        ),
+        (
+            "/v1/models",
+            {},
+            {
+                "error": {
+                    "message": "missing API key: send Authorization: Bearer <key>",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+            "application/json",
+        ),
+    ],
+)
+def test_a_missing_or_wrong_key_is_401_in_the_shape_of_the_api(
+    path: str, headers: dict[str, str], body: object, content_type: str
+) -> None:
+    verdict = KEYED.check("POST", path, {"host": "localhost:11434", **headers})
+    assert verdict.status == 401
+    assert json.loads(verdict.body) == body
+    assert ("Content-Type", content_type) in verdict.headers
+    assert ("WWW-Authenticate", "Bearer") in verdict.headers
+    assert verdict.body.endswith(b"\n") == path.startswith("/v1/")  # Go's encoder vs c.JSON
+
+
+def test_the_right_key_passes_and_a_preflight_needs_none() -> None:
+    assert KEYED.check("GET", "/api/tags", {"host": "localhost", "authorization": "Bearer s3cret"}) == Verdict()
+    preflight = KEYED.check("OPTIONS", "/api/chat", {"host": "localhost", "origin": "http://localhost:3000"})
+    assert preflight.status == 204
+
+
+# ---- the ASGI middleware ------------------------------------------------------------------------------------
+
+
+class Recorder:
+    """A tiny ASGI app that answers 200 ``ok`` and remembers what it saw."""
+
+    def __init__(self) -> None:
+        self.scopes: list[Mapping[str, Any]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.scopes.append(scope)
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def request(
+    policy: SecurityPolicy, method: str, path: str, headers: dict[str, str]
+) -> tuple[int, list[tuple[str, str]], bytes, int]:
+    """Drive the middleware with one HTTP request: status, headers, body, app calls."""
+    app = Recorder()
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(SecurityMiddleware(app, policy)(scope, receive, send))
+    start, *bodies = sent
+    assert start["type"] == "http.response.start"
+    response_headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]]
+    return start["status"], response_headers, b"".join(m.get("body", b"") for m in bodies), len(app.scopes)
+
+
+OPEN = SecurityPolicy.from_config(ServerConfig.from_env({}), hostname="box", local_addresses=frozenset())
+
+
+def test_middleware_lets_a_good_request_through_with_cors_headers() -> None:
+    status, headers, body, calls = request(
+        OPEN, "POST", "/api/chat", {"Host": "localhost:11434", "Origin": "http://localhost:3000"}
+    )
+    assert (status, body, calls) == (200, b"ok", 1)
+    assert headers == [
+        ("content-type", "text/plain"),
+        ("vary", "Origin"),
+        ("access-control-allow-origin", "http://localhost:3000"),
+    ]
+
+
+def test_middleware_without_origin_changes_nothing() -> None:
+    status, headers, body, calls = request(OPEN, "GET", "/api/tags", {"host": "127.0.0.1:11434"})
+    assert (status, headers, body, calls) == (200, [("content-type", "text/plain")], b"ok", 1)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("GET", {"host": "rebind.attacker.example:11434"}),
+        ("POST", {"host": "localhost:11434", "origin": "https://evil.example"}),
+        ("OPTIONS", {"host": "localhost:11434", "origin": "https://evil.example"}),
+    ],
+)
+def test_middleware_forbids_with_an_empty_body(method: str, headers: dict[str, str]) -> None:
+    status, response_headers, body, calls = request(OPEN, method, "/api/generate", headers)
+    assert (status, body, calls) == (403, b"", 0)
+    assert response_headers == [("content-length", "0")]
+
+
+def test_middleware_answers_a_preflight_itself() -> None:
+    status, headers, body, calls = request(
+        OPEN, "OPTIONS", "/v1/chat/completions", {"host": "localhost:11434", "origin": "http://localhost:3000"}
+    )
+    assert (status, body, calls) == (204, b"", 0)
+    assert ("access-control-allow-headers", PREFLIGHT_HEADERS) in headers
+    assert ("access-control-allow-origin", "http://localhost:3000") in headers
+
+
+def test_middleware_refuses_a_wrong_key_readably_by_the_browser() -> None:
+    status, headers, body, calls = request(
+        KEYED,
+        "POST",
+        "/v1/embeddings",
+        {"host": "localhost:11434", "origin": "http://localhost:3000", "authorization": "Bearer x"},
+    )
+    assert (status, calls) == (401, 0)
+    assert json.loads(body)["error"]["message"] == "invalid API key"
+    assert ("access-control-allow-origin", "http://localhost:3000") in headers
+    assert ("content-length", str(len(body))) in headers
+    assert b"s3cret" not in body
+
+
+def test_middleware_passes_other_scopes_through() -> None:
+    app = Recorder()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(SecurityMiddleware(app, KEYED)({"type": "lifespan"}, receive, send))
+    assert sent == [{"type": "lifespan.startup.complete"}]
+    assert len(app.scopes) == 1
