@@ -4,7 +4,8 @@
   about a variable the server reads (``OLLAMA_HOST`` server and client side, origins,
   keep-alive, the integers, ``Var``'s trimming) runs here; the others are listed as
   skipped with their reason.  Then Go's duration syntax, mfc's own variables and the
-  values Ollama would refuse to start with.
+  values Ollama would refuse to start with; a request's ``keep_alive`` (ollama-api.md
+  §6.3, ``api_types.json keep_alive_json.*``).
 * ``builder.serve.security``: CORS, the Host check and the API key over tables of
   cases from ollama-api.md §11.2-11.3, then ``SecurityMiddleware`` driven by hand
   with ASGI scope, receive and send around a tiny app (no server, no framework).
@@ -29,6 +30,7 @@ from builder.serve.config import (
     ServerConfigError,
     env_value,
     format_duration,
+    keep_alive_from_json,
     parse_duration,
     parse_host,
     parse_uint,
@@ -679,3 +681,48 @@ def test_middleware_passes_other_scopes_through() -> None:
     asyncio.run(SecurityMiddleware(app, KEYED)({"type": "lifespan"}, receive, send))
     assert sent == [{"type": "lifespan.startup.complete"}]
     assert len(app.scopes) == 1
+
+
+# ---- keep_alive in a request body (ollama-api.md §6.3) ------------------------------------------
+
+
+def api_types_keep_alive() -> list[Any]:
+    path = find("api/api_types.json")
+    if path is None:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="vector api/api_types.json not found"))]
+    vectors = json.loads(path.read_text(encoding="utf-8"))["vectors"]
+    return [pytest.param(v, id=v["id"]) for v in vectors if v["id"].startswith("keep_alive_json.")]
+
+
+@pytest.mark.parametrize("vector", api_types_keep_alive())
+def test_keep_alive_in_a_request(vector: dict[str, Any]) -> None:
+    body = json.loads(vector["json"])
+    expected = vector["expect"]["keep_alive"]
+    keep_alive = keep_alive_from_json(body.get("keep_alive"))
+    if expected.startswith("<unset"):
+        assert keep_alive is None
+    elif expected.startswith("forever"):
+        assert keep_alive == FOREVER
+    else:
+        assert keep_alive is not None and format_duration(keep_alive) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("300", 'time: missing unit in duration "300"'),
+        (True, "Unsupported type: 'bool'"),
+        ([1], "Unsupported type: '[]interface {}'"),
+        ({"s": 1}, "Unsupported type: 'map[string]interface {}'"),
+    ],
+)
+def test_a_keep_alive_ollama_refuses(value: object, message: str) -> None:
+    with pytest.raises(DurationError) as caught:
+        keep_alive_from_json(value)
+    assert str(caught.value) == message
+
+
+def test_keep_alive_zero_and_huge_numbers() -> None:
+    assert [keep_alive_from_json(v) for v in (0, "0", "0s", 0.0)] == [0, 0, 0, 0]
+    assert keep_alive_from_json(1e300) == keep_alive_from_json(10**400) == FOREVER
+    assert keep_alive_from_json(0.5e-9) == 0  # Go truncates below a nanosecond

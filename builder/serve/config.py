@@ -299,6 +299,42 @@ def parse_keep_alive(value: str) -> int | None:
     return FOREVER if nanoseconds < 0 or nanoseconds > FOREVER else nanoseconds
 
 
+def _seconds_to_nanoseconds(seconds: float) -> int:
+    """Go's ``time.Duration(seconds * float64(time.Second))``, at most ``FOREVER``."""
+    try:
+        nanoseconds = float(seconds) * 1e9
+    except OverflowError:
+        return FOREVER
+    return FOREVER if nanoseconds >= FOREVER else int(nanoseconds)
+
+
+#: Go's names for JSON value types, in ``Unsupported type: '…'``.
+_GO_TYPES = {bool: "bool", list: "[]interface {}", dict: "map[string]interface {}"}
+
+
+def keep_alive_from_json(value: object) -> int | None:
+    """A request's ``keep_alive`` as Ollama decodes it (ollama-api.md §6.3): a number is
+    seconds (fractions too), a string a Go duration (``"300"`` is an error), anything
+    negative ``FOREVER``; ``None`` when absent or null (the server's default applies).
+    Other types are a ``DurationError`` with Go's text, which Ollama answers with a 400.
+
+    >>> [keep_alive_from_json(v) for v in (42.5, "42m", 0, None)]
+    [42500000000, 2520000000000, 0, None]
+    >>> keep_alive_from_json(True)
+    Traceback (most recent call last):
+    builder.serve.config.DurationError: Unsupported type: 'bool'
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        nanoseconds = parse_duration(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        nanoseconds = FOREVER if value < 0 else _seconds_to_nanoseconds(value)
+    else:
+        raise DurationError(f"Unsupported type: {_GO_TYPES.get(type(value), type(value).__name__)!r}")
+    return FOREVER if nanoseconds < 0 else nanoseconds
+
+
 # ---- OLLAMA_ORIGINS -----------------------------------------------------------------------------
 
 #: Always allowed after the user's origins (Ollama's ``AllowedOrigins``).
