@@ -1,6 +1,6 @@
 """``mfc serve``'s configuration and security checks, as pure library code.
 
-* ``builder.serve.config``: every vector of ``../shared/vectors/api/envconfig.json``
+* ``builder.serve.config`` and ``builder.serve.durations``: every vector of ``../shared/vectors/api/envconfig.json``
   about a variable the server reads (``OLLAMA_HOST`` server and client side, origins,
   keep-alive, the integers, ``Var``'s trimming) runs here; the others are listed as
   skipped with their reason.  Then Go's duration syntax, mfc's own variables and the
@@ -24,17 +24,13 @@ from vectors import find
 from builder.serve import security
 from builder.serve.config import (
     DEFAULT_ORIGINS,
-    FOREVER,
-    DurationError,
     ServerConfig,
     ServerConfigError,
     env_value,
-    format_duration,
-    keep_alive_from_json,
-    parse_duration,
     parse_host,
     parse_uint,
 )
+from builder.serve.durations import FOREVER, DurationError, format_duration, keep_alive_from_json, parse_duration
 from builder.serve.security import (
     ALLOW_HEADERS,
     CorsPolicy,
