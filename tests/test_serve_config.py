@@ -47,8 +47,6 @@ ENVCONFIG = "api/envconfig.json"
 #: Vector groups this module does not read, and why.
 NOT_HERE = {
     "bool": "no boolean variable is read by mfc serve's configuration yet",
-    "load_timeout": "OLLAMA_LOAD_TIMEOUT belongs to the scheduler (a later sitting)",
-    "context_length": "OLLAMA_CONTEXT_LENGTH belongs to the scheduler's option merging",
     "log_level": "OLLAMA_DEBUG: mfc serve's logging is --verbose",
 }
 
@@ -66,7 +64,7 @@ def test_every_vector_group_is_read_or_listed() -> None:
     if path is None:
         pytest.skip(f"vector {ENVCONFIG} not found")
     groups = {v["id"].split(".", 1)[0] for v in json.loads(path.read_text(encoding="utf-8"))["vectors"]}
-    read = {"host", "connectable_host", "origins", "keep_alive", "uint", "var"}
+    read = {"host", "connectable_host", "origins", "keep_alive", "load_timeout", "context_length", "uint", "var"}
     assert groups == read | set(NOT_HERE)
 
 
@@ -173,6 +171,20 @@ def test_ollama_keep_alive(vector: dict[str, Any]) -> None:
         assert keep_alive == FOREVER
     else:
         assert format_duration(keep_alive) == vector["expect"]
+
+
+@pytest.mark.parametrize("vector", envconfig("load_timeout"))
+def test_ollama_load_timeout(vector: dict[str, Any]) -> None:
+    load_timeout = ServerConfig.from_env(vector["env"]).load_timeout
+    if vector["expect"].startswith("forever"):
+        assert load_timeout == FOREVER
+    else:
+        assert format_duration(load_timeout) == vector["expect"]
+
+
+@pytest.mark.parametrize("vector", envconfig("context_length"))
+def test_ollama_context_length(vector: dict[str, Any]) -> None:
+    assert ServerConfig.from_env(vector["env"]).context_length == vector["expect"]
 
 
 def test_keep_alive_in_seconds_and_the_warning_for_a_bad_one() -> None:

@@ -3,7 +3,8 @@
 ``ServerConfig.from_env(environ)`` gives one frozen value: where to listen
 (``MFC_HOST``, else ``OLLAMA_HOST``), the allowed browser origins (``OLLAMA_ORIGINS``),
 the default keep-alive (``OLLAMA_KEEP_ALIVE``), the scheduler's limits
-(``OLLAMA_NUM_PARALLEL``, ``OLLAMA_MAX_QUEUE``, ``OLLAMA_MAX_LOADED_MODELS``) and the
+(``OLLAMA_NUM_PARALLEL``, ``OLLAMA_MAX_QUEUE``, ``OLLAMA_MAX_LOADED_MODELS``,
+``OLLAMA_LOAD_TIMEOUT``, ``OLLAMA_CONTEXT_LENGTH``) and the
 optional API key (``MFC_API_KEY``, which Ollama does not have).
 
 Ollama's rules, kept here: every value is trimmed of spaces, then of quote characters;
@@ -238,8 +239,9 @@ def parse_uint(value: str) -> int | None:
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """Everything ``mfc serve`` reads from the environment.  ``keep_alive`` is in
-    nanoseconds (``FOREVER`` for "never unload"); ``num_parallel`` is at least 1 and
+    """Everything ``mfc serve`` reads from the environment.  ``keep_alive`` and
+    ``load_timeout`` are in nanoseconds (``FOREVER`` for "never unload" and "no
+    timeout"); ``context_length`` 0 is "the model's own"; ``num_parallel`` is at least 1 and
     ``max_loaded_models`` is resolved (0 means 3 on a CPU, as in Ollama); ``warnings``
     says which values were ignored.  The API key never appears in ``repr``."""
 
@@ -249,6 +251,8 @@ class ServerConfig:
     path: str = ""
     origins: tuple[str, ...] = DEFAULT_ORIGINS
     keep_alive: int = DEFAULT_KEEP_ALIVE
+    load_timeout: int = DEFAULT_KEEP_ALIVE
+    context_length: int = 0
     num_parallel: int = 4
     max_queue: int = 512
     max_loaded_models: int = 3
@@ -271,10 +275,13 @@ class ServerConfig:
         address = parse_host(environ.get(variable, "") if host is None else host)
         if port is not None and not 0 <= port <= 65535:
             raise ServerConfigError(f"port {port} is outside 0-65535")
-        keep_alive_text = env_value(environ, "OLLAMA_KEEP_ALIVE")
-        keep_alive = parse_keep_alive(keep_alive_text) if keep_alive_text else DEFAULT_KEEP_ALIVE
-        if keep_alive is None:
-            warnings.append(f"invalid OLLAMA_KEEP_ALIVE {keep_alive_text!r}, using the default 5m0s")
+
+        def duration(key: str) -> int:
+            text = env_value(environ, key)
+            parsed = parse_keep_alive(text) if text else DEFAULT_KEEP_ALIVE
+            if parsed is None:
+                warnings.append(f"invalid {key} {text!r}, using the default 5m0s")
+            return DEFAULT_KEEP_ALIVE if parsed is None else parsed
 
         def number(key: str, default: int) -> int:
             text = env_value(environ, key)
@@ -289,7 +296,9 @@ class ServerConfig:
             port=address.port if port is None else port,
             path=address.path,
             origins=allowed_origins(env_value(environ, "OLLAMA_ORIGINS")),
-            keep_alive=DEFAULT_KEEP_ALIVE if keep_alive is None else keep_alive,
+            keep_alive=duration("OLLAMA_KEEP_ALIVE"),
+            load_timeout=duration("OLLAMA_LOAD_TIMEOUT") or FOREVER,
+            context_length=number("OLLAMA_CONTEXT_LENGTH", 0),
             num_parallel=max(number("OLLAMA_NUM_PARALLEL", 4), 1),
             max_queue=number("OLLAMA_MAX_QUEUE", 512),
             max_loaded_models=number("OLLAMA_MAX_LOADED_MODELS", 0) or 3,
