@@ -41,6 +41,7 @@ from builder.serve.security import (
     cors_verdict,
     host_allowed,
     host_verdict,
+    unauthorized,
 )
 
 ENVCONFIG = "api/envconfig.json"
@@ -674,6 +675,12 @@ def test_middleware_refuses_a_wrong_key_readably_by_the_browser() -> None:
     assert ("access-control-allow-origin", "http://localhost:3000") in headers
     assert ("content-length", str(len(body))) in headers
     assert b"s3cret" not in body
+
+
+def test_middleware_answers_head_without_a_body() -> None:
+    status, headers, body, calls = request(KEYED, "HEAD", "/api/tags", {"host": "localhost:11434"})
+    assert (status, body, calls) == (401, b"", 0)
+    assert ("content-length", str(len(unauthorized("/api/tags", sent=False).body))) in headers
 
 
 def test_middleware_passes_other_scopes_through() -> None:

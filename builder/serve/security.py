@@ -333,7 +333,8 @@ class SecurityMiddleware:
         if verdict.status is not None:
             length = [(b"content-length", str(len(verdict.body)).encode())] if verdict.status != 204 else []
             await send({"type": "http.response.start", "status": verdict.status, "headers": [*extra, *length]})
-            await send({"type": "http.response.body", "body": verdict.body})
+            body = b"" if scope["method"] == "HEAD" else verdict.body  # a HEAD answer has no body
+            await send({"type": "http.response.body", "body": body})
             return
         if not extra:
             await self.app(scope, receive, send)
