@@ -277,6 +277,16 @@ def test_integers(vector: dict[str, Any], key: str, attribute: str, default: int
     assert bool(config.warnings) == (text != "" and parsed is None)
 
 
+def test_numbers_too_long_for_python_to_read_are_invalid_not_a_crash() -> None:
+    digits = "9" * 5000  # int() refuses more than 4300 digits
+    config = ServerConfig.from_env(
+        {"OLLAMA_HOST": f":{digits}", "OLLAMA_NUM_PARALLEL": digits, "OLLAMA_KEEP_ALIVE": digits}
+    )
+    assert (config.port, config.num_parallel, config.keep_alive) == (11434, 4, 5 * 60 * 10**9)
+    with pytest.raises(DurationError, match="invalid duration"):
+        parse_duration(digits + "s")
+
+
 def test_scheduler_defaults_and_zeroes() -> None:
     config = ServerConfig.from_env({})
     assert (config.num_parallel, config.max_queue, config.max_loaded_models) == (4, 512, 3)

@@ -127,7 +127,7 @@ def parse_host(value: str) -> HostURL:
 
 def _port_number(text: str) -> int | None:
     """Go's ``strconv.ParseInt(port, 10, 32)`` within 0-65535, else None."""
-    if re.fullmatch(r"[+-]?[0-9]+", text) is None:
+    if re.fullmatch(r"[+-]?[0-9]{1,20}", text) is None:  # longer overflows Go's int32 anyway
         return None
     number = int(text)
     return number if 0 <= number <= 65535 else None
@@ -229,7 +229,7 @@ def parse_uint(value: str) -> int | None:
     >>> parse_uint("1337"), parse_uint("-1"), parse_uint("0x10")
     (1337, None, None)
     """
-    if re.fullmatch(r"[0-9]+", value) is None or int(value) >= 2**64:
+    if re.fullmatch(r"[0-9]{1,40}", value) is None or int(value) >= 2**64:
         return None
     return int(value)
 

@@ -59,6 +59,8 @@ def parse_duration(text: str) -> int:
         unit = _UNITS.get(unit_text)
         if unit is None:
             raise DurationError(f"time: unknown unit {_go_quote(unit_text)} in duration {_go_quote(text)}")
+        if len(whole) > 40:  # Go's leadingInt overflows long before
+            raise invalid
         value = int(whole or "0")
         if value > 2**63 // unit:
             raise invalid
@@ -137,7 +139,7 @@ def parse_keep_alive(value: str) -> int | None:
     try:
         nanoseconds = parse_duration(value)
     except DurationError:
-        if re.fullmatch(r"[+-]?[0-9]+", value) is None or not -(2**63) <= int(value) < 2**63:
+        if re.fullmatch(r"[+-]?[0-9]{1,40}", value) is None or not -(2**63) <= int(value) < 2**63:
             return None
         nanoseconds = int(value) * 10**9  # Go would wrap around past 292 years: forever here
     return FOREVER if nanoseconds < 0 or nanoseconds > FOREVER else nanoseconds
