@@ -739,6 +739,7 @@ def test_keep_alive_in_a_request(vector: dict[str, Any]) -> None:
         (True, "Unsupported type: 'bool'"),
         ([1], "Unsupported type: '[]interface {}'"),
         ({"s": 1}, "Unsupported type: 'map[string]interface {}'"),
+        (float("nan"), "keep_alive must be a number of seconds or a duration, not NaN"),
     ],
 )
 def test_a_keep_alive_ollama_refuses(value: object, message: str) -> None:
@@ -749,5 +750,5 @@ def test_a_keep_alive_ollama_refuses(value: object, message: str) -> None:
 
 def test_keep_alive_zero_and_huge_numbers() -> None:
     assert [keep_alive_from_json(v) for v in (0, "0", "0s", 0.0)] == [0, 0, 0, 0]
-    assert keep_alive_from_json(1e300) == keep_alive_from_json(10**400) == FOREVER
+    assert keep_alive_from_json(1e300) == keep_alive_from_json(10**400) == keep_alive_from_json(float("inf")) == FOREVER
     assert keep_alive_from_json(0.5e-9) == 0  # Go truncates below a nanosecond

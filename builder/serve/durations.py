@@ -174,6 +174,8 @@ def keep_alive_from_json(value: object) -> int | None:
         return None
     if isinstance(value, str):
         nanoseconds = parse_duration(value)
+    elif isinstance(value, float) and value != value:  # NaN: not JSON, though Python's json reads it
+        raise DurationError("keep_alive must be a number of seconds or a duration, not NaN")
     elif isinstance(value, int | float) and not isinstance(value, bool):
         nanoseconds = FOREVER if value < 0 else _seconds_to_nanoseconds(value)
     else:
