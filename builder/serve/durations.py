@@ -24,6 +24,7 @@ class DurationError(MfcError):
     (``time: missing unit in duration "300"``), which Ollama answers with a 400."""
 
     code = "invalid-duration"
+    exit_code = 2
 
 
 def parse_duration(text: str) -> int:
