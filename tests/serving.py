@@ -42,16 +42,27 @@ def tiny_model(folder: Path, store: Path, name: str, modelfile: str = "", **meta
 
 
 @contextlib.contextmanager
-def running(store: Path, log: Path) -> Iterator[str]:
-    """``mfc serve`` on ``store``: its base URL while the block runs."""
+def running(
+    store: Path,
+    log: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    key: str | None = None,
+    address: str | None = None,
+) -> Iterator[str]:
+    """``mfc serve`` on ``store`` (with ``options`` and the variables ``env`` added to
+    this process's; ``key``: the API key it requires, for the readiness probe): its
+    base URL while the block runs.  ``address``: where the server is told (by ``env`` or
+    ``options``) to listen; else ``--port`` a free port on 127.0.0.1."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "builder.cli.main", "serve", "--port", str(port), "--store", str(store)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    where = [] if address else ["--port", str(port)]
+    command = [sys.executable, "-m", "builder.cli.main", "serve", *where, "--store", str(store), *options]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://{address or f'127.0.0.1:{port}'}"
         try:
-            _wait(process, url, log)
+            _wait(process, url, log, {"Authorization": f"Bearer {key}"} if key else {})
             yield url
         finally:
             process.send_signal(signal.SIGTERM)
@@ -59,13 +70,13 @@ def running(store: Path, log: Path) -> Iterator[str]:
     assert code == 0, f"mfc serve ended with {code} after SIGTERM: {log.read_text()}"
 
 
-def _wait(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def _wait(process: subprocess.Popen[bytes], url: str, log: Path, headers: dict[str, str]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"mfc serve exited with {process.returncode}: {log.read_text()}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/", timeout=1).text == "Ollama is running":
+            if httpx.get(url + "/", timeout=1, headers=headers).text == "Ollama is running":
                 return
         time.sleep(0.1)
     raise AssertionError(f"mfc serve did not answer within 30 s: {log.read_text()}")

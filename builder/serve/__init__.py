@@ -9,8 +9,10 @@ Modules: ``factory`` (the app), ``routes/`` (a module per group of routes),
 ``decoding`` (request bodies read as Ollama's Go handlers read them), ``encoding``
 (Go's JSON), ``errors`` (``MfcError`` codes → Ollama's statuses and texts),
 ``streaming`` (NDJSON responses), ``access_log`` (a line per request), ``server``
-(uvicorn).  Configuration (``OLLAMA_HOST``, origins) and the security middleware (CORS,
-Host check, API key) plug into ``app(middleware=…)`` and ``serve``.
+(uvicorn), ``config`` (``ServerConfig``: ``OLLAMA_HOST``, origins, keep-alive, limits and
+the API key, read from the environment as Ollama reads them), ``durations`` (Go's
+durations), ``security`` (CORS, the Host check, the API key, as an ASGI middleware that
+``serve`` puts around the app).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from builder.extras import require
 
 require("serve", "mfc serve", ServeError)
 
-from builder.serve.factory import app  # noqa: E402  (after the check for the extra)
+from builder.serve.config import ServerConfig  # noqa: E402  (after the check for the extra)
+from builder.serve.factory import app  # noqa: E402
+from builder.serve.security import SecurityMiddleware, SecurityPolicy  # noqa: E402
 from builder.serve.server import serve  # noqa: E402
 
-__all__ = ["app", "serve"]
+__all__ = ["SecurityMiddleware", "SecurityPolicy", "ServerConfig", "app", "serve"]

@@ -1,10 +1,14 @@
-"""``serve``: the API under uvicorn, as ``mfc serve`` runs it.  One log line per request
-(``access_log``) on standard error; SIGINT and SIGTERM shut down gracefully (uvicorn
-stops accepting connections and lets the open requests finish)."""
+"""``serve``: the API under uvicorn, as ``mfc serve`` runs it.  The address, origins and
+API key come from a ``ServerConfig`` (``OLLAMA_HOST`` … read as Ollama reads them); the
+``SecurityMiddleware`` (CORS, the Host check on loopback, the API key) wraps the app.
+One log line per request (``access_log``) on standard error; SIGINT and SIGTERM shut
+down gracefully (uvicorn stops accepting connections and lets the open requests
+finish)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import sys
@@ -15,45 +19,55 @@ from starlette.middleware import Middleware
 
 from builder.errors import ServeError
 from builder.serve.access_log import LOG, AccessLog
+from builder.serve.config import ServerConfig
 from builder.serve.factory import app
+from builder.serve.security import SecurityMiddleware, SecurityPolicy
 from builder.store import StoreLike
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 11434
 
 
 def serve(
     store: StoreLike = None,
     *,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
+    config: ServerConfig | None = None,
     verbose: bool = False,
     middleware: Sequence[Middleware] = (),
 ) -> None:
-    """Serve ``app(store)`` on ``host:port`` until SIGINT or SIGTERM.  ``verbose`` logs at
-    DEBUG (llama.cpp's log joins it when models run here).  ``ServeError`` when the
-    address cannot be bound.  ``middleware``: as for ``app`` (configuration and security
-    plug in here)."""
+    """Serve ``app(store)`` until SIGINT or SIGTERM, where ``config`` says (default: the
+    environment, ``ServerConfig.from_env(os.environ)``: 127.0.0.1:11434 unless
+    ``MFC_HOST``/``OLLAMA_HOST`` say otherwise).  ``verbose`` logs at DEBUG (llama.cpp's
+    log joins it when models run here).  ``ServeError`` when the address cannot be
+    bound.  ``middleware`` runs inside the security checks."""
+    settings = config if config is not None else ServerConfig.from_env(os.environ)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     LOG.addHandler(handler)
     LOG.setLevel(logging.DEBUG if verbose else logging.INFO)
-    config = uvicorn.Config(
-        AccessLog(app(store, middleware=middleware)),
+    for warning in settings.warnings:
+        LOG.warning("mfc serve: %s", warning)
+    host, port = settings.bind_host, settings.port
+    sock = _bind(host, port)
+    policy = SecurityPolicy.from_config(settings, bound=sock.getsockname()[0])
+    guarded = [Middleware(SecurityMiddleware, policy=policy), *middleware]
+    server_config = uvicorn.Config(
+        AccessLog(app(store, middleware=guarded)),
         host=host,
         port=port,
         access_log=False,  # AccessLog writes one line per request, with its duration
         log_level="debug" if verbose else "warning",
         timeout_graceful_shutdown=10,
     )
-    sock = _bind(host, port)
-    LOG.info("mfc serve: listening on http://%s:%d", host, sock.getsockname()[1])
+    LOG.info(
+        "mfc serve: listening on http://%s:%d%s",
+        host,
+        sock.getsockname()[1],
+        " (API key required)" if settings.api_key else "",
+    )
     # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again
     # under the handler that was there before; for SIGTERM that is this one, so a
     # graceful stop ends the command normally (SIGINT stays an interrupt: exit 130).
     previous = signal.signal(signal.SIGTERM, lambda number, frame: None)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.Server(server_config).run(sockets=[sock])
     finally:
         signal.signal(signal.SIGTERM, previous)
 
