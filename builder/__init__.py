@@ -1,12 +1,10 @@
 """mfc's builder: the Ollama-compatible store, ``build``, ``quantize``, running, and the
 ``mfc`` CLI.  Each ``mfc`` command is a call here first (docs/api.md shows them).
 
->>> import builder, struct, tempfile
+>>> import builder, tempfile
 >>> from pathlib import Path
 >>> folder = Path(tempfile.mkdtemp())
->>> arch = b"general.architecture"
->>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
->>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+>>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
 >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\nSYSTEM Be brief.\\n")
 >>> result = builder.build(folder / "Modelfile", "me/tiny:v1", store=folder / "store")
 >>> [(m.name, m.digest == result.digest) for m in builder.list_models(folder / "store")]
@@ -43,6 +41,7 @@ _EXPORTS = {
     "show_text": "builder.show",
     "show_json": "builder.show",
     "inspect_gguf": "builder.gguf_info",
+    "placeholder_gguf": "builder.placeholder",
     "GGUFInfo": "builder.gguf_info",
     "parse_name": "builder.names",
     "ModelName": "builder.names",
@@ -128,6 +127,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.manage import remove_model as remove_model
     from builder.names import ModelName as ModelName
     from builder.names import parse_name as parse_name
+    from builder.placeholder import placeholder_gguf as placeholder_gguf
     from builder.prompting import Prompting as Prompting
     from builder.prompting import load_prompting as load_prompting
     from builder.prompting import render_request as render_request

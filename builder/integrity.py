@@ -39,12 +39,10 @@ def verify(store: StoreLike = None, names: Iterable[str | ModelName] | None = No
     manifests that cannot be read); an empty list when all is well.  Blobs are re-hashed,
     each once.  A name with no model raises ``ModelNotFound``.
 
-    >>> import builder, struct, tempfile
+    >>> import builder, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
     >>> store = builder.Store(folder / "store")
     >>> model = builder.build(folder / "Modelfile", "tiny", store=store)

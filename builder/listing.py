@@ -42,12 +42,10 @@ def list_models(store: StoreLike = None) -> list[ModelSummary]:
     """Every model in the store, the most recently written first.  A model whose config
     blob is missing or damaged is listed anyway, with empty details, as Ollama does.
 
-    >>> import builder, json, struct, tempfile
+    >>> import builder, json, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
     >>> result = builder.build(folder / "Modelfile", "me/tiny:v1", store=folder / "store")
     >>> [(m.name, m.digest == result.digest) for m in builder.list_models(folder / "store")]

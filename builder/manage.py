@@ -77,12 +77,10 @@ def copy_model(source: str, destination: str, *, store: StoreLike = None) -> Cop
     verbatim, so the ID stays the same, and no blob is copied; an existing destination
     is replaced.  An invalid name is a ``StoreError`` saying which.
 
-    >>> import builder, struct, tempfile
+    >>> import builder, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
     >>> store = builder.Store(folder / "store")
     >>> _ = builder.build(folder / "Modelfile", "tiny", store=store)
@@ -108,12 +106,10 @@ def remove_model(name: str, *, store: StoreLike = None) -> RemoveResult:
     """Delete the model ``name``: its manifest, then the blobs no other model uses
     (``ModelNotFound`` if there is no such model).
 
-    >>> import builder, struct, tempfile
+    >>> import builder, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\n")
     >>> store = builder.Store(folder / "store")
     >>> built = builder.build(folder / "Modelfile", "tiny", store=store)

@@ -265,12 +265,10 @@ def show_text(name: str, part: str = "summary", *, store: StoreLike = None) -> s
     ``template``, ``system``, ``parameters`` (one per line, as ``ollama show
     --parameters``) or ``license`` ("" for a part the model lacks).
 
-    >>> import builder, struct, tempfile
+    >>> import builder, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\nSYSTEM Be brief.\\nPARAMETER num_ctx 4096\\n")
     >>> _ = builder.build(folder / "Modelfile", "tiny", store=folder / "store")
     >>> builder.show_text("tiny", "system", store=folder / "store")
@@ -310,12 +308,10 @@ def show_json(name: str, *, store: StoreLike = None, verbose: bool = False) -> d
     ``model_info``, ``capabilities``, ``modified_at``), plus its ``digest`` and ``layers``.
     ``model_info``'s arrays are empty unless ``verbose``.
 
-    >>> import builder, struct, tempfile
+    >>> import builder, tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> arch = b"general.architecture"
-    >>> header = b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, len(arch)) + arch + struct.pack("<IQ", 8, 5) + b"llama"
-    >>> _ = (folder / "tiny.gguf").write_bytes(header)  # a GGUF with no tensors: enough to build
+    >>> _ = builder.placeholder_gguf(folder / "tiny.gguf")  # a GGUF with no tensors: enough to build
     >>> _ = (folder / "Modelfile").write_text("FROM ./tiny.gguf\\nSYSTEM Be brief.\\n")
     >>> result = builder.build(folder / "Modelfile", "tiny", store=folder / "store")
     >>> shown = builder.show_json("tiny", store=folder / "store")
