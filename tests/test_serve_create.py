@@ -5,8 +5,10 @@ build`` of the equivalent Modelfile, and bad requests that leave the store as it
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from vectors import load_json
 
 import builder
 from builder.cli.main import cli
+from builder.events import Event, Progress
+from builder.serve.streaming import progress_lines
 
 #: The cases of routes_create.json not replayed, and why.
 NOT_APPLIED = {
@@ -200,6 +204,36 @@ def test_client_create_from(url: str, store: Path, digest: str) -> None:
     with pytest.raises(ollama.ResponseError) as refused:
         client.create("other", from_="base-model", parameters={"temperature": "hot"})
     assert (refused.value.status_code, refused.value.error) == (400, "invalid float value [hot]")
+
+
+def test_async_client_create_streamed(url: str, store: Path, test_gguf: Path) -> None:
+    async def calls() -> list[str]:
+        client = ollama.AsyncClient(host=url)
+        uploaded = await client.create_blob(test_gguf)
+        stream = await client.create("async-made", files={"test.gguf": uploaded}, parameters={"seed": 42}, stream=True)
+        return [part.status or "" async for part in stream]
+
+    assert asyncio.run(calls())[-1] == "success"
+    assert builder.show_text("async-made", "parameters", store=store).split() == ["seed", "42"]
+
+
+def test_builds_run_off_the_event_loop() -> None:
+    """The build blocks its worker thread, not the loop: the loop releases it."""
+    release = threading.Event()
+
+    def work(progress: Progress) -> None:
+        progress(Event("parsing GGUF"))
+        assert release.wait(timeout=10), "the event loop was blocked"
+        progress(Event("success"))
+
+    async def run() -> list[dict[str, object]]:
+        lines = progress_lines(work)
+        first = await anext(lines)
+        await asyncio.sleep(0.01)  # the loop is free while the build waits
+        release.set()
+        return [first] + [line async for line in lines]
+
+    assert asyncio.run(run()) == [{"status": "parsing GGUF"}, {"status": "success"}]
 
 
 # ---- the same model as mfc build --------------------------------------------------------------
