@@ -357,3 +357,13 @@ def test_streamed_error_after_the_first_line(url: str, store: Path, digest: str)
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert response.status_code == 200 and lines[0] == {"status": "parsing GGUF"} and "error" in lines[-1]
     assert files_of(store) == before
+
+
+def test_client_gone_mid_stream(url: str, store: Path, digest: str) -> None:
+    """A client that leaves after the first status: the server keeps serving, and the
+    store holds no half-made model."""
+    body = {"model": "left-behind", "files": {"test.gguf": digest}, "system": "Bye."}
+    with httpx.stream("POST", url + "/api/create", json=body, timeout=60) as response:
+        assert json.loads(next(response.iter_lines())) == {"status": "parsing GGUF"}
+    assert httpx.get(url + "/").text == "Ollama is running"
+    assert builder.verify(store) == []

@@ -10,6 +10,7 @@ into one answer: the first error (with its status), else the last object.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -74,16 +75,20 @@ async def progress_lines(work: Callable[[Progress], object]) -> AsyncIterator[di
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
 
+    def send(item: tuple[str, Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone (shut down): nobody listens
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
     def report(event: Event) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, ("event", event.to_dict()))
+        send(("event", event.to_dict()))
 
     def run() -> None:
         try:
             work(report)
         except Exception as error:  # noqa: BLE001 - handed to the event loop, which decides
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
+            send(("error", error))
         else:
-            loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+            send(("done", None))
 
     done = loop.run_in_executor(None, run)
     while True:
