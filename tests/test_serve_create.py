@@ -367,3 +367,24 @@ def test_client_gone_mid_stream(url: str, store: Path, digest: str) -> None:
         assert json.loads(next(response.iter_lines())) == {"status": "parsing GGUF"}
     assert httpx.get(url + "/").text == "Ollama is running"
     assert builder.verify(store) == []
+
+
+def test_adapter_from_an_uploaded_gguf(url: str, store: Path, test_gguf: Path, tmp_path: Path) -> None:
+    """``adapters``: a GGUF LoRA becomes the adapter layer, as ``ADAPTER ./lora.gguf`` does."""
+    write_gguf(tmp_path / "lora.gguf", {"general.architecture": "test", "general.type": "adapter"})
+    client = ollama.Client(host=url)
+    files = {"test.gguf": client.create_blob(test_gguf)}
+    assert (
+        client.create(
+            "with-lora", files=files, adapters={"lora.gguf": client.create_blob(tmp_path / "lora.gguf")}
+        ).status
+        == "success"
+    )
+    (tmp_path / "test.gguf").write_bytes(test_gguf.read_bytes())
+    (tmp_path / "Modelfile").write_text("FROM ./test.gguf\nADAPTER ./lora.gguf\n", encoding="utf-8")
+    assert (
+        mfc_build(tmp_path, "with-lora", tmp_path / "other-store")
+        == builder.show_json("with-lora", store=store)["digest"]
+    )
+    media = [layer["mediaType"].rsplit(".", 1)[1] for layer in manifest(store, "with-lora")["layers"]]
+    assert media == ["model", "adapter"]
