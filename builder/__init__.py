@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "build": "builder.create",
     "BuildResult": "builder.create",
+    "ApiCreate": "builder.create.from_json",
+    "parse_create": "builder.create.from_json",
+    "create_model": "builder.create.from_json",
     "Event": "builder.events",
     "Progress": "builder.events",
     "Store": "builder.store",
@@ -92,6 +95,9 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.conversion import convert_lora as convert_lora
     from builder.create import BuildResult as BuildResult
     from builder.create import build as build
+    from builder.create.from_json import ApiCreate as ApiCreate
+    from builder.create.from_json import create_model as create_model
+    from builder.create.from_json import parse_create as parse_create
     from builder.errors import BuildError as BuildError
     from builder.errors import CapabilityError as CapabilityError
     from builder.errors import ConvertError as ConvertError

@@ -37,10 +37,12 @@ BLOB_REF = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
 @dataclass(frozen=True)
 class BlobRef:
     """``FROM sha256:<hex>`` (also ADAPTER and DRAFT): a blob already in the store, used
-    as it is, with no template autodetection.  ``mfc show --modelfile`` writes these."""
+    as it is, with no template autodetection (``mfc show --modelfile`` writes these);
+    or, with ``detect``, a GGUF uploaded for ``/api/create``, imported as a file is."""
 
     digest: str  # sha256:<hex>, lower case
     at: Location | None = field(default=None, compare=False)  # the command's place
+    detect: bool = False  # autodetect the chat template, as for a file (a blob uploaded to /api/create)
 
     def __str__(self) -> str:
         return self.digest

@@ -35,9 +35,11 @@ API = {
     ],
     builder: [
         "copy_model",
+        "create_model",
         "inspect_gguf",
         "list_models",
         "load_prompting",
+        "parse_create",
         "prune",
         "remove_model",
         "render_request",

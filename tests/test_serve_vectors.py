@@ -29,7 +29,6 @@ NOT_APPLIED = {
     "v1_models.one_model": "the OpenAI layer (/v1) comes in the next sitting",
     "v1_models.retrieve": "the OpenAI layer (/v1) comes in the next sitting",
     "v1_models.matches_tags": "the OpenAI layer (/v1) comes in the next sitting",
-    "create.files_nonstream": "POST /api/create comes in the next sitting",
     "case_insensitive_names": "needs create, pull and push against a registry (not wired yet)",
     "show.projector_info": "mfc build does not store a projector layer yet",
     "show.template_selected": "a GGUF's Jinja chat template as the runtime template: with the renderers",
@@ -58,6 +57,7 @@ APPLIED = {
     "delete.removes_unshared_blobs",
     "delete.duplicate_layers",
     "delete.cloud_suffix_maps_to_legacy_tag",
+    "create.files_nonstream",  # in tests/test_serve_create.py, with routes_create.json
 }
 
 

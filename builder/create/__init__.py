@@ -31,7 +31,7 @@ from builder.errors import BuildError
 from builder.events import Progress
 from builder.manifest import DRAFT
 from builder.names import ModelName, parse_name
-from builder.request import create_request
+from builder.request import CreateRequest, create_request
 from builder.store import Store, default_root
 from modelfile.ir import Modelfile
 from modelfile.parser import parse_file
@@ -39,7 +39,7 @@ from modelfile.parser import parse_file
 if TYPE_CHECKING:
     from builder.quantizer import QuantizeOptions
 
-__all__ = ["BuildResult", "BuildSession", "build"]
+__all__ = ["BuildResult", "BuildSession", "build", "build_request"]
 
 
 def build(
@@ -78,8 +78,24 @@ def _build(
     link: bool,
     quantize: QuantizeOptions | str | None,
 ) -> BuildResult:
-    """The steps, in Ollama's order, on one session."""
-    request = create_request(modelfile)
+    return build_request(
+        create_request(modelfile), target, store, progress, dry_run=dry_run, link=link, quantize=quantize
+    )
+
+
+def build_request(
+    request: CreateRequest,
+    target: ModelName,
+    store: Store,
+    progress: Progress | None = None,
+    *,
+    dry_run: bool = False,
+    link: bool = False,
+    quantize: QuantizeOptions | str | None = None,
+) -> BuildResult:
+    """The steps, in Ollama's order, on one session, for a checked ``CreateRequest``:
+    what ``build`` makes of a Modelfile, and ``builder.create.from_json`` of an
+    ``/api/create`` body."""
     session = BuildSession(store, progress, _options(quantize))
     session.warnings += request.warnings
     try:

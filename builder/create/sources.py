@@ -47,7 +47,12 @@ def import_files(session: BuildSession, request: CreateRequest) -> None:
     ``FROM sha256:<hex>``, in the Modelfile's order."""
     for path in request.files:
         if isinstance(path, BlobRef):
-            session.layers.append(weights_layer(session, path))
+            if path.detect:
+                session.report(Event("parsing GGUF"))
+            planned = weights_layer(session, path)
+            session.layers.append(planned)
+            if path.detect:
+                autodetect_template(session, planned, replaced=bool(request.template))
             continue
         weights = inspect(path)
         if weights.kind is Kind.GGUF_DIR and weights.problem is None:

@@ -40,7 +40,7 @@ class Shape:
     """A Go request struct: its name and its JSON fields with their types."""
 
     name: str
-    fields: dict[str, type]
+    fields: dict[str, type | tuple[type, ...]]  # a tuple: any of these (``license``: a string or a list)
 
     def check(self, body: Any) -> dict[str, Any]:
         """The known, non-null fields of ``body``, each of its declared type."""
@@ -55,9 +55,8 @@ class Shape:
                 continue
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
                 where = f"Go struct field {self.name}.{key}"
-                raise InvalidRequest(
-                    f"json: cannot unmarshal {_json_kind(value)} into {where} of type {_GO_TYPES[kind]}"
-                )
+                go_type = _GO_TYPES[kind] if isinstance(kind, type) else "[]string"
+                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value)} into {where} of type {go_type}")
             found[key] = value
         return found
 
@@ -71,6 +70,31 @@ PULL = Shape(
     "PullRequest", {"model": str, "name": str, "insecure": bool, "stream": bool, "username": str, "password": str}
 )
 PUSH = Shape("PushRequest", PULL.fields)
+CREATE = Shape(
+    "CreateRequest",
+    {
+        "model": str,
+        "name": str,
+        "from": str,
+        "files": dict,
+        "adapters": dict,
+        "draft_files": dict,
+        "template": str,
+        "system": str,
+        "license": (str, list),
+        "parameters": dict,
+        "messages": list,
+        "quantize": str,
+        "quantization": str,
+        "draft_quantize": str,
+        "renderer": str,
+        "parser": str,
+        "requires": str,
+        "remote_host": str,
+        "info": dict,
+        "stream": bool,
+    },
+)
 
 
 def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:

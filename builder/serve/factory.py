@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
-from builder.serve.routes import blobs, meta, models, registry
+from builder.serve.routes import blobs, create, meta, models, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -33,7 +33,7 @@ def app(store: StoreLike = None, *, middleware: Sequence[Middleware] = ()) -> St
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     """
     application = Starlette(
-        routes=[*meta.ROUTES, *models.ROUTES, *blobs.ROUTES, *registry.ROUTES],
+        routes=[*meta.ROUTES, *models.ROUTES, *blobs.ROUTES, *create.ROUTES, *registry.ROUTES],
         middleware=list(middleware),
         exception_handlers={
             MfcError: on_mfc_error,
