@@ -22,7 +22,13 @@ from starlette.requests import Request
 from builder.serve.errors import InvalidRequest
 
 #: Python type of a field → the Go type named in Go's message.
-_GO_TYPES: dict[type, str] = {str: "string", bool: "bool", dict: "map[string]interface {}", list: "[]string"}
+_GO_TYPES: dict[type, str] = {
+    str: "string",
+    bool: "bool",
+    int: "int",
+    dict: "map[string]interface {}",
+    list: "[]string",
+}
 
 
 def _json_kind(value: Any) -> str:
@@ -71,6 +77,29 @@ PULL = Shape(
     "PullRequest", {"model": str, "name": str, "insecure": bool, "stream": bool, "username": str, "password": str}
 )
 PUSH = Shape("PushRequest", PULL.fields)
+#: ``object``: a field whose several JSON types the route itself tells apart (``format``,
+#: ``keep_alive``, ``think``, ``input``).
+_RUN = {"model": str, "stream": bool, "format": object, "keep_alive": object, "options": dict, "think": object}
+GENERATE = Shape(
+    "GenerateRequest",
+    {
+        **_RUN,
+        "prompt": str,
+        "suffix": str,
+        "system": str,
+        "template": str,
+        "context": list,
+        "raw": bool,
+        "images": list,
+        "_debug_render_only": bool,
+    },
+)
+CHAT = Shape("ChatRequest", {**_RUN, "messages": list, "tools": list, "_debug_render_only": bool})
+EMBED = Shape(
+    "EmbedRequest",
+    {"model": str, "input": object, "truncate": bool, "dimensions": int, "keep_alive": object, "options": dict},
+)
+EMBEDDINGS = Shape("EmbeddingRequest", {"model": str, "prompt": str, "keep_alive": object, "options": dict})
 
 
 def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
