@@ -296,10 +296,18 @@ class Runner:
 
     # ---- embeddings ----------------------------------------------------------------------------
 
-    def embed(self, texts: str | Sequence[str], *, truncate: bool = True, dimensions: int | None = None) -> Embeddings:
+    def embed(
+        self,
+        texts: str | Sequence[str],
+        *,
+        truncate: bool = True,
+        dimensions: int | None = None,
+        normalize: bool = True,
+    ) -> Embeddings:
         """L2-normalised embeddings, one per text, and the tokens embedded, as Ollama's
         ``/api/embed`` gives them: a text longer than the batch is cut (an error without
-        ``truncate``); ``dimensions`` keeps that many leading values, normalised again."""
+        ``truncate``); ``dimensions`` keeps that many leading values, normalised again.
+        ``normalize=False``: the pooled vectors as they are (the legacy ``/api/embeddings``)."""
         started = time.perf_counter_ns()
         self.require("embed")
         inputs = [texts] if isinstance(texts, str) else list(texts)
@@ -310,7 +318,7 @@ class Runner:
         turn = Turn()
         self._slot.acquire(turn)
         try:
-            vectors, count = self.llm.embed(inputs, normalize=True, truncate=True, return_count=True)
+            vectors, count = self.llm.embed(inputs, normalize=normalize, truncate=True, return_count=True)
         except (ValueError, RuntimeError) as error:
             raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
         finally:

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.models_loaded import LoadedModels
-from builder.serve.routes import blobs, generation, meta, models, registry
+from builder.serve.routes import blobs, embedding, generation, meta, models, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -50,7 +50,7 @@ def app(
             await loaded.close()
 
     application = Starlette(
-        routes=[*meta.ROUTES, *models.ROUTES, *generation.ROUTES, *blobs.ROUTES, *registry.ROUTES],
+        routes=[*meta.ROUTES, *models.ROUTES, *generation.ROUTES, *embedding.ROUTES, *blobs.ROUTES, *registry.ROUTES],
         middleware=list(middleware),
         exception_handlers={
             MfcError: on_mfc_error,
