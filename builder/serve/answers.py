@@ -45,6 +45,16 @@ def shortcut(model: str, reason: str, *, chat: bool) -> dict[str, Any]:
     return {**start, "done": True, "done_reason": reason}
 
 
+def debug_answer(model: str, info: dict[str, Any], *, chat: bool) -> dict[str, Any]:
+    """The one object of a ``_debug_render_only`` request (streamed or not).
+
+    >>> list(debug_answer("m", {"rendered_template": "x"}, chat=False))
+    ['model', 'created_at', 'response', 'done', '_debug_info']
+    """
+    start = chat_line(model, {"role": "assistant", "content": ""}) if chat else generate_line(model, "")
+    return {**start, "_debug_info": info}
+
+
 def metrics(generation: Generation) -> dict[str, Any]:
     """The final line's counts and timings."""
     return {

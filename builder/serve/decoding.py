@@ -59,6 +59,9 @@ class Shape:
             kind = self.fields.get(key)
             if kind is None or value is None:
                 continue
+            if kind is object:  # any JSON value: the route tells the types apart
+                found[key] = value
+                continue
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
                 where = f"Go struct field {self.name}.{key}"
                 raise InvalidRequest(
@@ -79,7 +82,16 @@ PULL = Shape(
 PUSH = Shape("PushRequest", PULL.fields)
 #: ``object``: a field whose several JSON types the route itself tells apart (``format``,
 #: ``keep_alive``, ``think``, ``input``).
-_RUN = {"model": str, "stream": bool, "format": object, "keep_alive": object, "options": dict, "think": object}
+_RUN = {
+    "model": str,
+    "stream": bool,
+    "format": object,
+    "keep_alive": object,
+    "options": dict,
+    "think": object,
+    "top_logprobs": object,
+    "_debug_render_only": bool,
+}
 GENERATE = Shape(
     "GenerateRequest",
     {

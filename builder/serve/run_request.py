@@ -22,8 +22,10 @@ from builder.names import parse_name
 from builder.serve.durations import keep_alive_from_json
 from builder.serve.encoding import go_quote
 from builder.serve.errors import ApiError, InvalidRequest
-from builder.show import load
+from builder.show import ModelView, capabilities, load
 from modelfile.output import ChatStream
+from modelfile.template import request_prompt
+from modelfile.template.request import DEFAULT_TEMPLATE
 
 #: ``think`` levels Ollama accepts besides true and false.
 THINK_LEVELS = ("high", "medium", "low", "max")
@@ -48,12 +50,18 @@ class RunRequest:
     images: tuple[str, ...] = ()
     suffix: str = ""
     template: str = ""
+    debug_render_only: bool = False
+    body: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, name: str, body: dict[str, Any], *, chat: bool) -> RunRequest:
         """The request ``body`` (already decoded by ``decoding.GENERATE``/``CHAT``)."""
         if body.get("raw") and (body.get("template") or body.get("system") or body.get("context")):
             raise InvalidRequest("raw mode does not support template, system, or context")
+
+        top_logprobs = body.get("top_logprobs", 0)
+        if isinstance(top_logprobs, int | float) and not 0 <= top_logprobs <= 20:
+            raise InvalidRequest("top_logprobs must be between 0 and 20")
         messages = tuple(_message(item) for item in body.get("messages", ()))
         return cls(
             name=name,
@@ -71,6 +79,8 @@ class RunRequest:
             images=tuple(str(image) for image in body.get("images", ())),
             suffix=body.get("suffix", ""),
             template=body.get("template", ""),
+            debug_render_only=body.get("_debug_render_only", False),
+            body=body,
         )
 
     @property
@@ -106,29 +116,78 @@ def _think(value: Any) -> bool | str | None:
     raise InvalidRequest('think must be a boolean or string ("high", "medium", "low", "max", true, or false)')
 
 
-def check_model(store: Any, name: str) -> None:
-    """``ModelNotFound`` unless ``name`` is in ``store``."""
-    load(store, name)
+def check_model(store: Any, name: str) -> ModelView:
+    """The stored model ``name`` (``ModelNotFound`` unless it is in ``store``)."""
+    return load(store, name)
 
 
-def open_stream(runner: Any, run: RunRequest) -> Any:
-    """The runner's stream for ``run``, after Ollama's capability checks (400s)."""
-    runner.require("chat" if run.chat else "generate")
-    capabilities = set(runner.capabilities)
+def model_capabilities(store: Any, view: ModelView) -> tuple[str, ...]:
+    """What the model can do, as ``/api/show`` lists it."""
+    return tuple(capabilities(store, view))
+
+
+def check_capabilities(run: RunRequest, capabilities: tuple[str, ...]) -> None:
+    """Ollama's capability checks, before anything loads (400s with its texts)."""
+    if "completion" not in capabilities:
+        action = "chat" if run.chat else "generate"
+        raise ApiError(400, f"{go_quote(run.name)} does not support {action}", code="unsupported-capability")
     if run.think not in (None, False) and "thinking" not in capabilities:
         raise ApiError(400, f"{go_quote(run.name)} does not support thinking", code="unsupported-capability")
     if run.tools and "tools" not in capabilities:
         raise ApiError(400, f"{parse_name(run.name)} does not support tools", code="unsupported-capability")
     if run.suffix and "insert" not in capabilities:
         raise ApiError(400, f"{parse_name(run.name)} does not support insert", code="unsupported-capability")
+
+
+def check_images(run: RunRequest, capabilities: tuple[str, ...]) -> None:
+    """A text-only model cannot take images: the error of Ollama's runner (500)."""
     images = run.images or tuple(image for message in run.messages for image in message.get("images") or ())
     if images and "vision" not in capabilities:
         raise ApiError(500, "this model is missing data required for image input", code="unsupported-capability")
-    if run.raw or run.template or run.suffix:
-        raise ApiError(501, "raw, template and suffix are not served yet", code="not-implemented")
+
+
+def render_prompt(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) -> str:
+    """The prompt Ollama builds for ``run`` (``modelfile.template.request_prompt``)."""
+    body = {key: value for key, value in run.body.items() if key in _PROMPT_KEYS}
+    return request_prompt(
+        body,
+        template=view.template or DEFAULT_TEMPLATE,
+        system=view.system,
+        messages=view.messages,
+        kind="chat" if run.chat else "generate",
+        model=run.name,
+        capabilities=capabilities,
+    )
+
+
+#: The body's fields that shape the prompt.
+_PROMPT_KEYS = ("prompt", "suffix", "system", "template", "raw", "images", "messages", "tools", "think", "context")
+
+
+def debug_info(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) -> dict[str, Any]:
+    """``_debug_info`` of a ``_debug_render_only`` request: the rendered prompt and the
+    number of images."""
+    images = len(run.images) + sum(len(message.get("images") or ()) for message in run.messages)
+    info: dict[str, Any] = {"rendered_template": render_prompt(view, run, capabilities)}
+    if images:
+        info["image_count"] = images
+    return info
+
+
+def open_stream(runner: Any, run: RunRequest) -> Any:
+    """The runner's stream for ``run``: the model's own prompt path, or the prompt
+    rendered here for raw mode, a request's template or a suffix."""
     messages: str | list[dict[str, Any]] = list(run.messages) if run.chat else run.prompt
+    rendered = None
+    if run.raw or run.template or run.suffix:
+        rendered = render_prompt(runner.view, run, tuple(runner.capabilities))
     return runner.stream(
-        messages, options=run.options, tools=list(run.tools) or None, format=run.format, system=run.system
+        messages,
+        options=run.options,
+        tools=list(run.tools) or None,
+        format=run.format,
+        system=run.system,
+        rendered=rendered,
     )
 
 

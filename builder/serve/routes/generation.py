@@ -16,12 +16,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from builder.names import name_problem
-from builder.serve.answers import chat_lines, collapse, generate_lines, shortcut
+from builder.serve.answers import chat_lines, collapse, debug_answer, generate_lines, shortcut
 from builder.serve.decoding import CHAT, GENERATE, model_field, read_body
 from builder.serve.encoding import GoJSONResponse
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
 from builder.serve.models_loaded import LoadedModels
-from builder.serve.run_request import RunRequest, chat_parser, check_model, open_stream
+from builder.serve.run_request import (
+    RunRequest,
+    chat_parser,
+    check_capabilities,
+    check_images,
+    check_model,
+    debug_info,
+    model_capabilities,
+    open_stream,
+)
 from builder.serve.streaming import stream_response
 
 
@@ -54,17 +63,23 @@ async def _answer(request: Request, run: RunRequest) -> Response:
         raise InvalidRequest("invalid model name")
     models = models_of(request)
     with ollama_errors(not_found=f"model '{run.name}' not found"):
-        await run_in_threadpool(check_model, models.store, run.name)
-        if run.empty and run.keep_alive == 0:
-            await models.unload(run.name)
-            return GoJSONResponse(shortcut(run.name, "unload", chat=run.chat))
-    turn = models.use(run.name, options=run.options, keep_alive=run.keep_alive)
+        view = await run_in_threadpool(check_model, models.store, run.name)
+    if run.empty and run.keep_alive == 0:
+        await models.unload(run.name)
+        return GoJSONResponse(shortcut(run.name, "unload", chat=run.chat))
+    capabilities = await run_in_threadpool(model_capabilities, models.store, view)
+    check_capabilities(run, capabilities)
+    if run.debug_render_only:
+        info = await run_in_threadpool(debug_info, view, run, capabilities)
+        return GoJSONResponse(debug_answer(run.name, info, chat=run.chat))
+    check_images(run, capabilities)
     stack = contextlib.AsyncExitStack()
     try:
         with ollama_errors(not_found=f"model '{run.name}' not found"):
-            runner = await stack.enter_async_context(turn)
+            runner = await stack.enter_async_context(
+                models.use(run.name, options=run.options, keep_alive=run.keep_alive)
+            )
         if run.empty:
-            runner.require("chat" if run.chat else "generate")
             await stack.aclose()
             return GoJSONResponse(shortcut(run.name, "load", chat=run.chat))
         stream = await run_in_threadpool(open_stream, runner, run)
