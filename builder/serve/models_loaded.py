@@ -135,7 +135,7 @@ class LoadedModels:
     (``builder.Runner`` unless given)."""
 
     def __init__(self, store: StoreLike, *, keep_alive: int = DEFAULT_KEEP_ALIVE, loader: Loader | None = None) -> None:
-        self.store = as_store(store) if loader is None else store
+        self.store = as_store(store)
         self.keep_alive = keep_alive
         self.loader = loader or _load_runner
         self._models: dict[str, LoadedModel] = {}
