@@ -212,9 +212,11 @@ class Runner:
         format: Format = None,  # noqa: A002 - Ollama's field name
         system: str | None = None,
         cancel: Signal | None = None,
+        rendered: str | None = None,
     ) -> GenerationStream:
         """Answer a prompt (a string: Ollama's generate) or a conversation (messages:
-        its chat), as ``TextChunk``s then one ``Done``.
+        its chat), as ``TextChunk``s then one ``Done``.  ``rendered``: the prompt text
+        already built (raw mode, a request's own template): sent as it is.
 
         ``options`` override the runner's for this request only; ``format`` is ``"json"``
         or a JSON schema (constrained output); ``system`` replaces the model's SYSTEM;
@@ -223,7 +225,7 @@ class Runner:
         the context) raises here, before any decoding."""
         action = "generate" if isinstance(messages, str) else "chat"
         new = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
-        return self._open(action, new, options, tools, format, system, cancel)
+        return self._open(action, new, options, tools, format, system, cancel, rendered)
 
     def generate(
         self,
@@ -261,12 +263,13 @@ class Runner:
         format: Format,  # noqa: A002
         system: str | None,
         cancel: Signal | None,
+        rendered: str | None = None,
     ) -> GenerationStream:
         started = time.perf_counter_ns()
         self.require(action)
         effective = self.check_options(options)
         grammar = _grammar(format)
-        prompt = self.prompt_for(new, tools, system=system)
+        prompt = self.prompt_for(new, tools, system=system) if rendered is None else rendered
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
             raise RunError(f"the prompt is {len(tokens)} tokens; the context window is {self.num_ctx} (num_ctx)")
@@ -296,10 +299,18 @@ class Runner:
 
     # ---- embeddings ----------------------------------------------------------------------------
 
-    def embed(self, texts: str | Sequence[str], *, truncate: bool = True, dimensions: int | None = None) -> Embeddings:
+    def embed(
+        self,
+        texts: str | Sequence[str],
+        *,
+        truncate: bool = True,
+        dimensions: int | None = None,
+        normalize: bool = True,
+    ) -> Embeddings:
         """L2-normalised embeddings, one per text, and the tokens embedded, as Ollama's
         ``/api/embed`` gives them: a text longer than the batch is cut (an error without
-        ``truncate``); ``dimensions`` keeps that many leading values, normalised again."""
+        ``truncate``); ``dimensions`` keeps that many leading values, normalised again.
+        ``normalize=False``: the pooled vectors as they are (the legacy ``/api/embeddings``)."""
         started = time.perf_counter_ns()
         self.require("embed")
         inputs = [texts] if isinstance(texts, str) else list(texts)
@@ -310,7 +321,7 @@ class Runner:
         turn = Turn()
         self._slot.acquire(turn)
         try:
-            vectors, count = self.llm.embed(inputs, normalize=True, truncate=True, return_count=True)
+            vectors, count = self.llm.embed(inputs, normalize=normalize, truncate=True, return_count=True)
         except (ValueError, RuntimeError) as error:
             raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
         finally:

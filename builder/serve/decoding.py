@@ -22,7 +22,13 @@ from starlette.requests import Request
 from builder.serve.errors import InvalidRequest
 
 #: Python type of a field → the Go type named in Go's message.
-_GO_TYPES: dict[type, str] = {str: "string", bool: "bool", dict: "map[string]interface {}", list: "[]string"}
+_GO_TYPES: dict[type, str] = {
+    str: "string",
+    bool: "bool",
+    int: "int",
+    dict: "map[string]interface {}",
+    list: "[]string",
+}
 
 
 def _json_kind(value: Any) -> str:
@@ -52,6 +58,9 @@ class Shape:
         for key, value in body.items():
             kind = self.fields.get(key)
             if kind is None or value is None:
+                continue
+            if kind is object:  # any JSON value: the route tells the types apart
+                found[key] = value
                 continue
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
                 where = f"Go struct field {self.name}.{key}"
@@ -95,6 +104,38 @@ CREATE = Shape(
         "stream": bool,
     },
 )
+#: ``object``: a field whose several JSON types the route itself tells apart (``format``,
+#: ``keep_alive``, ``think``, ``input``).
+_RUN = {
+    "model": str,
+    "stream": bool,
+    "format": object,
+    "keep_alive": object,
+    "options": dict,
+    "think": object,
+    "top_logprobs": object,
+    "_debug_render_only": bool,
+}
+GENERATE = Shape(
+    "GenerateRequest",
+    {
+        **_RUN,
+        "prompt": str,
+        "suffix": str,
+        "system": str,
+        "template": str,
+        "context": list,
+        "raw": bool,
+        "images": list,
+        "_debug_render_only": bool,
+    },
+)
+CHAT = Shape("ChatRequest", {**_RUN, "messages": list, "tools": list, "_debug_render_only": bool})
+EMBED = Shape(
+    "EmbedRequest",
+    {"model": str, "input": object, "truncate": bool, "dimensions": int, "keep_alive": object, "options": dict},
+)
+EMBEDDINGS = Shape("EmbeddingRequest", {"model": str, "prompt": str, "keep_alive": object, "options": dict})
 
 
 def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:

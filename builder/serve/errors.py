@@ -28,6 +28,8 @@ STATUS = {
     "model-not-found": 404,
     "blob-not-found": 404,
     "not-implemented": 500,
+    "invalid-duration": 400,
+    "unsupported-capability": 400,
 }
 
 #: ``MfcError.code`` → Ollama's text where the library words the same failure otherwise.

@@ -11,29 +11,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
+from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
-from builder.serve.routes import blobs, create, meta, models, registry
+from builder.serve.models_loaded import LoadedModels
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
 
-def app(store: StoreLike = None, *, middleware: Sequence[Middleware] = ()) -> Starlette:
+def app(
+    store: StoreLike = None, *, middleware: Sequence[Middleware] = (), keep_alive: int = DEFAULT_KEEP_ALIVE
+) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
 
     ``middleware`` runs before every route, outermost first: the place where the server
     configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
+    ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
+    does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
     """
+    the_store = as_store(store)
+    loaded = LoadedModels(the_store, keep_alive=keep_alive)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await loaded.close()
+
     application = Starlette(
-        routes=[*meta.ROUTES, *models.ROUTES, *blobs.ROUTES, *create.ROUTES, *registry.ROUTES],
+        routes=[
+            *meta.ROUTES,
+            *models.ROUTES,
+            *generation.ROUTES,
+            *embedding.ROUTES,
+            *blobs.ROUTES,
+            *create.ROUTES,
+            *registry.ROUTES,
+        ],
         middleware=list(middleware),
         exception_handlers={
             MfcError: on_mfc_error,
@@ -41,6 +66,8 @@ def app(store: StoreLike = None, *, middleware: Sequence[Middleware] = ()) -> St
             ClientDisconnect: on_disconnect,
             Exception: on_unexpected,
         },
+        lifespan=lifespan,
     )
-    application.state.store = as_store(store)
+    application.state.store = the_store
+    application.state.models = loaded
     return application

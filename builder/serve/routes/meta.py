@@ -25,9 +25,8 @@ async def version(request: Request) -> Response:
 
 
 async def ps(request: Request) -> Response:
-    """The loaded models.  Nothing loads models yet: the scheduler (with generate, chat
-    and embed) comes next, and until then the list is always empty (``[]``, never null)."""
-    return GoJSONResponse({"models": []})
+    """The loaded models, latest expiry first (``[]``, never null, when none is)."""
+    return GoJSONResponse({"models": request.app.state.models.ps()})
 
 
 ROUTES = [

@@ -1,0 +1,118 @@
+"""``POST /api/generate`` and ``POST /api/chat``: parse the request, take the model's turn
+in the server's ``LoadedModels``, open the runner's stream, and send its lines (NDJSON, or
+one object with ``stream: false``).  What is wrong with a request is answered before
+the first line, with Ollama's status and text; a failure after it is one last
+``{"error": …}`` line; a client that goes away cancels the generation."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from builder.names import name_problem
+from builder.serve.answers import chat_lines, collapse, debug_answer, generate_lines, shortcut
+from builder.serve.decoding import CHAT, GENERATE, model_field, read_body
+from builder.serve.encoding import GoJSONResponse
+from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
+from builder.serve.models_loaded import LoadedModels
+from builder.serve.run_request import (
+    RunRequest,
+    chat_parser,
+    check_capabilities,
+    check_images,
+    check_model,
+    debug_info,
+    model_capabilities,
+    open_stream,
+)
+from builder.serve.streaming import stream_response
+
+
+def models_of(request: Request) -> LoadedModels:
+    """The application's loaded models (``app(…)`` makes them)."""
+    models: LoadedModels = request.app.state.models
+    return models
+
+
+async def generate(request: Request) -> Response:
+    """Ollama's ``/api/generate``."""
+    body = await read_body(request, GENERATE)
+    name = model_field(body)
+    if not name:
+        raise ApiError(404, "model '' not found", code="model-not-found")
+    return await _answer(request, RunRequest.parse(name, body, chat=False))
+
+
+async def chat(request: Request) -> Response:
+    """Ollama's ``/api/chat``."""
+    body = await read_body(request, CHAT)
+    name = model_field(body)
+    if not name:
+        raise InvalidRequest("model is required")
+    return await _answer(request, RunRequest.parse(name, body, chat=True))
+
+
+async def _answer(request: Request, run: RunRequest) -> Response:
+    if name_problem(run.name):
+        raise InvalidRequest("invalid model name")
+    models = models_of(request)
+    with ollama_errors(not_found=f"model '{run.name}' not found"):
+        view = await run_in_threadpool(check_model, models.store, run.name)
+    if run.empty and run.keep_alive == 0:
+        await models.unload(run.name)
+        return GoJSONResponse(shortcut(run.name, "unload", chat=run.chat))
+    capabilities = await run_in_threadpool(model_capabilities, models.store, view)
+    check_capabilities(run, capabilities)
+    if run.debug_render_only:
+        info = await run_in_threadpool(debug_info, view, run, capabilities)
+        return GoJSONResponse(debug_answer(run.name, info, chat=run.chat))
+    check_images(run, capabilities)
+    stack = contextlib.AsyncExitStack()
+    try:
+        with ollama_errors(not_found=f"model '{run.name}' not found"):
+            runner = await stack.enter_async_context(
+                models.use(run.name, options=run.options, keep_alive=run.keep_alive)
+            )
+        if run.empty:
+            await stack.aclose()
+            return GoJSONResponse(shortcut(run.name, "load", chat=run.chat))
+        stream = await run_in_threadpool(open_stream, runner, run)
+    except BaseException:
+        await stack.aclose()
+        raise
+    if run.chat:
+        lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
+    else:
+        lines = generate_lines(run.name, stream, context=None if run.raw else stream.request.tokens)
+    return await _send(_held(lines, stack), stream=run.stream)
+
+
+Lines = AsyncIterator[dict[str, Any]]
+
+
+async def _held(lines: Lines, stack: contextlib.AsyncExitStack) -> Lines:
+    """``lines``, with the model's turn given back when they end (or are abandoned)."""
+    try:
+        async for line in lines:
+            yield line
+    finally:
+        await stack.aclose()
+
+
+async def _send(lines: AsyncIterator[dict[str, Any]], *, stream: bool) -> Response:
+    if stream:
+        return await stream_response(lines)
+    gathered = [line async for line in lines]
+    return GoJSONResponse(collapse(gathered))
+
+
+ROUTES = [
+    Route("/api/generate", generate, methods=["POST"]),
+    Route("/api/chat", chat, methods=["POST"]),
+]
