@@ -8,7 +8,8 @@ one-line ``ServeError`` naming it.
 Modules: ``factory`` (the app), ``routes/`` (a module per group of routes),
 ``decoding`` (request bodies read as Ollama's Go handlers read them), ``encoding``
 (Go's JSON), ``errors`` (``MfcError`` codes → Ollama's statuses and texts),
-``streaming`` (NDJSON responses), ``access_log`` (a line per request), ``server``
+``streaming`` (NDJSON responses), ``access_log`` (a line per request, counted in
+``metrics``, the app's Prometheus registry at ``/metrics``), ``server``
 (uvicorn), ``config`` (``ServerConfig``: ``OLLAMA_HOST``, origins, keep-alive, limits and
 the API key, read from the environment as Ollama reads them), ``durations`` (Go's
 durations), ``security`` (CORS, the Host check, the API key, as an ASGI middleware that

@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
+from builder.serve.access_log import AccessLog
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
+from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
 from builder.store import StoreLike, as_store
@@ -38,9 +40,12 @@ def app(
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
     does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
+    Outside them all, ``AccessLog`` logs each request and counts it in the app's own
+    ``Metrics``, answered at ``GET /metrics``.
     """
     the_store = as_store(store)
     loaded = LoadedModels(the_store, keep_alive=keep_alive)
+    metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[None]:
@@ -59,7 +64,7 @@ def app(
             *create.ROUTES,
             *registry.ROUTES,
         ],
-        middleware=list(middleware),
+        middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,
@@ -70,4 +75,5 @@ def app(
     )
     application.state.store = the_store
     application.state.models = loaded
+    application.state.metrics = metrics
     return application

@@ -208,6 +208,10 @@ class LoadedModels:
         """Whether ``name`` is loaded."""
         return parse_name(name).display() in self._models
 
+    def count(self) -> int:
+        """How many models are loaded (``/metrics``)."""
+        return len(self._models)
+
     def ps(self) -> list[dict[str, Any]]:
         """The loaded models as ``/api/ps`` lists them, latest expiry first."""
         entries = sorted(self._models.values(), key=lambda entry: entry.expires, reverse=True)

@@ -18,7 +18,7 @@ import uvicorn
 from starlette.middleware import Middleware
 
 from builder.errors import ServeError
-from builder.serve.access_log import LOG, AccessLog
+from builder.serve.access_log import LOG
 from builder.serve.config import ServerConfig
 from builder.serve.factory import app
 from builder.serve.security import SecurityMiddleware, SecurityPolicy
@@ -49,7 +49,7 @@ def serve(
     policy = SecurityPolicy.from_config(settings, bound=sock.getsockname()[0])
     guarded = [Middleware(SecurityMiddleware, policy=policy), *middleware]
     server_config = uvicorn.Config(
-        AccessLog(app(store, middleware=guarded, keep_alive=settings.keep_alive)),
+        app(store, middleware=guarded, keep_alive=settings.keep_alive),  # logs each request (AccessLog)
         host=host,
         port=port,
         access_log=False,  # AccessLog writes one line per request, with its duration

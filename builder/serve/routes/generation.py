@@ -7,6 +7,7 @@ the first line, with Ollama's status and text; a failure after it is one last
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from builder.serve.answers import chat_lines, collapse, debug_answer, generate_l
 from builder.serve.decoding import CHAT, GENERATE, model_field, read_body
 from builder.serve.encoding import GoJSONResponse
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
+from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.run_request import (
     RunRequest,
@@ -59,6 +61,7 @@ async def chat(request: Request) -> Response:
 
 
 async def _answer(request: Request, run: RunRequest) -> Response:
+    started = time.perf_counter()
     if name_problem(run.name):
         raise InvalidRequest("invalid model name")
     models = models_of(request)
@@ -90,7 +93,8 @@ async def _answer(request: Request, run: RunRequest) -> Response:
         lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
     else:
         lines = generate_lines(run.name, stream, context=None if run.raw else stream.request.tokens)
-    return await _send(_held(lines, stack), stream=run.stream)
+    counted = _counted(lines, request.app.state.metrics, started)
+    return await _send(_held(counted, stack), stream=run.stream)
 
 
 Lines = AsyncIterator[dict[str, Any]]
@@ -103,6 +107,19 @@ async def _held(lines: Lines, stack: contextlib.AsyncExitStack) -> Lines:
             yield line
     finally:
         await stack.aclose()
+
+
+async def _counted(lines: Lines, metrics: Metrics, started: float) -> Lines:
+    """``lines``, timing the first (``mfc_time_to_first_token_seconds``) and counting the
+    last one's prompt and answer tokens (``mfc_tokens_total``)."""
+    first = True
+    async for line in lines:
+        if first:
+            metrics.first_token.observe(time.perf_counter() - started)
+            first = False
+        if line.get("done"):
+            metrics.generated(int(line.get("prompt_eval_count", 0)), int(line.get("eval_count", 0)))
+        yield line
 
 
 async def _send(lines: AsyncIterator[dict[str, Any]], *, stream: bool) -> Response:

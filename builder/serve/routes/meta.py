@@ -1,5 +1,5 @@
-"""``GET|HEAD /`` and ``/api/version`` (what tools probe to find a server) and ``GET
-/api/ps``."""
+"""``GET|HEAD /`` and ``/api/version`` (what tools probe to find a server), ``GET
+/api/ps`` and ``GET /metrics`` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from builder.serve.encoding import GoJSONResponse
+from builder.serve.metrics import CONTENT_TYPE
 
 #: The Ollama version whose API this server implements (ollama-api.md), answered by
 #: ``/api/version``: clients compare it to decide which features they may use.
@@ -29,8 +30,14 @@ async def ps(request: Request) -> Response:
     return GoJSONResponse({"models": request.app.state.models.ps()})
 
 
+async def metrics(request: Request) -> Response:
+    """The application's metrics in Prometheus' text format."""
+    return Response(request.app.state.metrics.text(), media_type=CONTENT_TYPE)
+
+
 ROUTES = [
     Route("/", root, methods=["GET", "HEAD"]),
     Route("/api/version", version, methods=["GET", "HEAD"]),
     Route("/api/ps", ps, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
 ]
