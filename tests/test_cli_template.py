@@ -229,3 +229,26 @@ def test_check_reads_a_gguf_chat_template(tmp_path: Path) -> None:
     write_gguf(gguf, {"tokenizer.chat_template": jinja})
     code, _, err = invoke("template", "translate", str(gguf))
     assert code == 2 and "holds a Jinja chat template" in err
+
+
+def test_a_ggufs_template_is_read_from_its_header_not_the_whole_file(tmp_path: Path) -> None:
+    """``template check model.gguf`` read the whole file (gigabytes of weights) into
+    memory to find ``tokenizer.chat_template``; the header is enough."""
+    import tracemalloc
+
+    from modelfile import template
+
+    gguf = tmp_path / "big.gguf"
+    write_gguf(gguf, {"general.architecture": "llama", "tokenizer.chat_template": JINJA_CHATML})
+    with gguf.open("r+b") as handle:  # 256 MB of (sparse) weights after the header
+        handle.truncate(gguf.stat().st_size + 256 * 2**20)
+    tracemalloc.start()
+    try:
+        source = template.load_file(gguf)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert source.text == JINJA_CHATML
+    assert peak < 16 * 2**20
+    code, out, _ = invoke("template", "check", str(gguf))
+    assert code == 0, out

@@ -28,7 +28,12 @@ def _load(file: str | None, stdin_filename: str | None, *, stdin_used: bool = Fa
     """The template in FILE (a template file, or a Modelfile's last TEMPLATE), found by
     the rule every command follows (``input_path``)."""
     path = input_path(file, stdin_filename, stdin_used=stdin_used)
-    return template.load(read_argument(path, "FILE"), display_name(path, stdin_filename))
+    if path == "-":
+        return template.load(read_argument(path, "FILE"), display_name(path, stdin_filename))
+    try:
+        return template.load_file(path)  # a GGUF's header is read, not the whole file
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 
 
 @click.group("template")

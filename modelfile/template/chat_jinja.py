@@ -10,6 +10,7 @@ sandbox: ``trim_blocks``, ``lstrip_blocks``, ``loopcontrols``, the ``raise_excep
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from modelfile.errors import NoTemplateError, TemplateError, TemplateExecutionError
-from modelfile.gguf_metadata import read_metadata_bytes
+from modelfile.gguf_metadata import read_metadata, read_metadata_bytes
 
 KEY = "tokenizer.chat_template"
 
@@ -68,10 +69,14 @@ class ChatTemplate:
             raise TemplateExecutionError("the template nests too deeply") from None
 
 
-def gguf_chat_template(data: bytes, name: str) -> ChatTemplate:
-    """The ``tokenizer.chat_template`` of a GGUF file's content, with its BOS/EOS texts;
-    ``NoTemplateError`` when it has none."""
-    meta = read_metadata_bytes(data, name, arrays=["tokenizer.ggml.tokens"])
+def gguf_chat_template(data: bytes | str | os.PathLike[str], name: str) -> ChatTemplate:
+    """The ``tokenizer.chat_template`` of a GGUF file (its content, or its path: then only
+    the header is read), with its BOS/EOS texts; ``NoTemplateError`` when it has none."""
+    arrays = ["tokenizer.ggml.tokens"]
+    if isinstance(data, bytes):
+        meta = read_metadata_bytes(data, name, arrays=arrays)
+    else:
+        meta = read_metadata(data, arrays=arrays)
     source = meta.metadata.get(KEY)
     if not isinstance(source, str):
         raise NoTemplateError(f"{name} is a GGUF file without a {KEY}")

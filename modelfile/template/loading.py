@@ -129,4 +129,9 @@ def load_file(path: str | os.PathLike[str]) -> TemplateSource:
     >>> template.load_file(path).render({"messages": [{"role": "user", "content": "Hi"}]})
     ' Hi'
     """
-    return load(Path(path).read_bytes(), os.fspath(path))
+    name = os.fspath(path)
+    with open(path, "rb") as handle:
+        if handle.read(len(MAGIC)) == MAGIC:  # a GGUF: its header only, not gigabytes of weights
+            chat = gguf_chat_template(path, name)
+            return TemplateSource(chat.source, name, chat=chat)
+    return load(Path(path).read_bytes(), name)
