@@ -30,7 +30,12 @@ from modelfile.errors import MfcError
 
 
 def app(
-    store: StoreLike = None, *, middleware: Sequence[Middleware] = (), keep_alive: int = DEFAULT_KEEP_ALIVE
+    store: StoreLike = None,
+    *,
+    middleware: Sequence[Middleware] = (),
+    keep_alive: int = DEFAULT_KEEP_ALIVE,
+    max_loaded_models: int = 3,
+    max_queue: int = 512,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
@@ -39,13 +44,19 @@ def app(
     configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
-    does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
+    does not say (``OLLAMA_KEEP_ALIVE``); ``max_loaded_models`` and ``max_queue`` are the
+    scheduler's limits (``OLLAMA_MAX_LOADED_MODELS``, ``OLLAMA_MAX_QUEUE``: see
+    ``LoadedModels``); the models still loaded are freed at shutdown.
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
     ``Metrics``, answered at ``GET /metrics``.
     """
     the_store = as_store(store)
-    loaded = LoadedModels(the_store, keep_alive=keep_alive)
-    metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
+    loaded = LoadedModels(the_store, keep_alive=keep_alive, max_loaded=max_loaded_models, max_queue=max_queue)
+    metrics = Metrics(  # of the registry the application holds when scraped
+        loaded=lambda: int(application.state.models.count()),
+        queued=lambda: int(application.state.models.queue_depth()),
+        waiting=lambda: int(application.state.models.waiting()),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[None]:

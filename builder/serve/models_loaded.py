@@ -141,6 +141,7 @@ class LoadedModels:
         wanted = load_options(options)
         key = parse_name(name).display()
         entry = self._take(key, wanted) or await self._queued(name, key, wanted)
+        entry.keep_alive = self.keep_alive if keep_alive is None else keep_alive  # as Ollama, from the start
         try:
             async with entry.turn:
                 yield entry.runner

@@ -49,7 +49,13 @@ def serve(
     policy = SecurityPolicy.from_config(settings, bound=sock.getsockname()[0])
     guarded = [Middleware(SecurityMiddleware, policy=policy), *middleware]
     server_config = uvicorn.Config(
-        app(store, middleware=guarded, keep_alive=settings.keep_alive),  # logs each request (AccessLog)
+        app(  # logs each request (AccessLog)
+            store,
+            middleware=guarded,
+            keep_alive=settings.keep_alive,
+            max_loaded_models=settings.max_loaded_models,
+            max_queue=settings.max_queue,
+        ),
         host=host,
         port=port,
         access_log=False,  # AccessLog writes one line per request, with its duration

@@ -1,0 +1,274 @@
+"""The scheduler's rules (``LoadedModels`` with stand-in runners, sizes and memory):
+``OLLAMA_MAX_LOADED_MODELS`` and Ollama's eviction order, the bounded load queue and
+its 503, a reload that waits for the model's requests without blocking other loads,
+memory, and a failed load that leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder.serve.models_loaded import LoadedModels
+from builder.serve.scheduler import BUSY, NotEnoughMemory, ServerBusy
+
+SECOND = 10**9
+
+
+@dataclass
+class Stand:
+    name: str
+    options: dict[str, Any]
+    closed: bool = False
+    waiting: int = 0
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class Machine:
+    """Stand-in loader, sizes and memory: ``total`` bytes, each model ``sizes[name]``
+    (100 unless said) while it is loaded and not closed."""
+
+    total: int = 10**6
+    sizes: dict[str, int] = field(default_factory=dict)
+    made: list[Stand] = field(default_factory=list)
+    gate: threading.Event | None = None  # a load waits for it
+    fail: set[str] = field(default_factory=set)  # names whose next load fails
+
+    def load(self, store: Any, name: str, options: dict[str, Any]) -> Stand:
+        if self.gate is not None:
+            self.gate.wait(10)
+        if name in self.fail:
+            self.fail.discard(name)
+            raise RuntimeError(f"{name} failed to load")
+        self.made.append(Stand(name, options))
+        return self.made[-1]
+
+    def size(self, store: Any, name: str, options: dict[str, Any]) -> int:
+        return self.sizes.get(name, 100)
+
+    def available(self) -> int:
+        return self.total - sum(self.sizes.get(stand.name, 100) for stand in self.made if not stand.closed)
+
+    def registry(self, tmp_path: Path, **limits: int) -> LoadedModels:
+        return LoadedModels(tmp_path, loader=self.load, sizer=self.size, memory=self.available, **limits)
+
+    def loaded(self) -> list[str]:
+        return sorted(stand.name for stand in self.made if not stand.closed)
+
+
+def names(models: LoadedModels) -> list[str]:
+    return sorted(entry["name"] for entry in models.ps())
+
+
+async def use_once(models: LoadedModels, name: str, **kwargs: Any) -> None:
+    async with models.use(name, **kwargs):
+        pass
+
+
+def test_at_the_limit_the_idle_model_with_the_shortest_keep_alive_goes(tmp_path: Path) -> None:
+    machine = Machine()
+
+    async def run() -> tuple[list[str], list[str]]:
+        models = machine.registry(tmp_path, max_loaded=2)
+        await use_once(models, "long", keep_alive=600 * SECOND)
+        await use_once(models, "short", keep_alive=60 * SECOND)
+        await use_once(models, "third")
+        shown = names(models), machine.loaded()
+        await models.close()
+        return shown
+
+    assert asyncio.run(run()) == (["long:latest", "third:latest"], ["long", "third"])
+    assert machine.loaded() == []
+
+
+def test_at_the_limit_with_every_model_busy_the_load_waits_for_the_shortest(tmp_path: Path) -> None:
+    machine = Machine()
+    order: list[str] = []
+
+    async def hold(models: LoadedModels, name: str, keep_alive: int, release: asyncio.Event) -> None:
+        async with models.use(name, keep_alive=keep_alive):
+            order.append(f"{name} in")
+            await release.wait()
+        order.append(f"{name} out")
+
+    async def run() -> tuple[list[str], list[str]]:
+        models = machine.registry(tmp_path, max_loaded=2)
+        done_a, done_b = asyncio.Event(), asyncio.Event()
+        a = asyncio.create_task(hold(models, "a", 600 * SECOND, done_a))
+        b = asyncio.create_task(hold(models, "b", 60 * SECOND, done_b))
+        await asyncio.sleep(0.05)
+        c = asyncio.create_task(use_once(models, "c"))
+        await asyncio.sleep(0.05)
+        during = machine.loaded()
+        assert models.queue_depth() == 1 and not c.done()
+        done_a.set()  # a ends, but b (shortest keep-alive) is the one waited for
+        await a
+        await asyncio.sleep(0.05)
+        assert not c.done() and machine.loaded() == ["a", "b"]
+        done_b.set()
+        await asyncio.gather(b, c)
+        after = names(models)
+        await models.close()
+        return during, after
+
+    during, after = asyncio.run(run())
+    assert during == ["a", "b"]
+    assert after == ["a:latest", "c:latest"]
+    assert order == ["a in", "b in", "a out", "b out"]
+
+
+def test_a_busy_model_chosen_for_eviction_takes_no_new_requests(tmp_path: Path) -> None:
+    machine = Machine()
+
+    async def run() -> list[str]:
+        models = machine.registry(tmp_path, max_loaded=1)
+        release = asyncio.Event()
+
+        async def hold() -> None:
+            async with models.use("a"):
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.02)
+        other = asyncio.create_task(use_once(models, "b"))
+        await asyncio.sleep(0.02)
+        again = asyncio.create_task(use_once(models, "a"))  # a is retiring: it queues
+        await asyncio.sleep(0.02)
+        assert models.queue_depth() == 2 and not again.done()
+        release.set()
+        await asyncio.gather(holder, other, again)
+        await models.close()
+        return [stand.name for stand in machine.made]
+
+    assert asyncio.run(run()) == ["a", "b", "a"]
+
+
+def test_the_queue_is_bounded_and_a_loaded_model_bypasses_it(tmp_path: Path) -> None:
+    machine = Machine()
+
+    async def run() -> tuple[str, int, int]:
+        models = machine.registry(tmp_path, max_queue=1)
+        await use_once(models, "ready")
+        machine.gate = threading.Event()
+        first = asyncio.create_task(use_once(models, "slow"))  # loading
+        second = asyncio.create_task(use_once(models, "other"))  # queued behind it
+        await asyncio.sleep(0.05)
+        depth = models.queue_depth()
+        with pytest.raises(ServerBusy) as refused:
+            await use_once(models, "third")
+        await asyncio.wait_for(use_once(models, "ready"), 1)  # loaded: no queue
+        machine.gate.set()
+        await asyncio.gather(first, second)
+        await models.close()
+        return str(refused.value), refused.value.status, depth
+
+    text, status, depth = asyncio.run(run())
+    assert (text, status, depth) == (BUSY, 503, 2)
+    assert [stand.name for stand in machine.made] == ["ready", "slow", "other"]
+
+
+def test_a_reload_waits_for_the_model_without_blocking_other_loads(tmp_path: Path) -> None:
+    machine = Machine()
+    order: list[str] = []
+
+    async def run() -> None:
+        models = machine.registry(tmp_path)
+        release = asyncio.Event()
+
+        async def hold() -> None:
+            async with models.use("a", options={"num_ctx": 512}) as runner:
+                order.append("a512 in")
+                await release.wait()
+                assert not runner.closed  # the reload waits for this request
+            order.append("a512 out")
+
+        async def reload() -> None:
+            async with models.use("a", options={"num_ctx": 1024}) as runner:
+                order.append(f"a{runner.options['num_ctx']} in")
+
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.02)
+        reloading = asyncio.create_task(reload())
+        await asyncio.sleep(0.02)
+        await asyncio.wait_for(use_once(models, "b"), 1)  # loads while the reload waits
+        order.append("b done")
+        release.set()
+        await asyncio.gather(holder, reloading)
+        await models.close()
+
+    asyncio.run(run())
+    assert order == ["a512 in", "b done", "a512 out", "a1024 in"]
+    assert [(stand.name, stand.options) for stand in machine.made] == [
+        ("a", {"num_ctx": 512}),
+        ("b", {}),
+        ("a", {"num_ctx": 1024}),
+    ]
+    assert machine.made[0].closed
+
+
+def test_a_model_that_does_not_fit_evicts_idle_models_first(tmp_path: Path) -> None:
+    machine = Machine(total=1000, sizes={"a": 400, "b": 400, "c": 400})
+
+    async def run() -> tuple[list[str], list[str]]:
+        models = machine.registry(tmp_path)
+        await use_once(models, "a", keep_alive=600 * SECOND)
+        await use_once(models, "b", keep_alive=60 * SECOND)
+        await use_once(models, "c")
+        shown = names(models), machine.loaded()
+        await models.close()
+        return shown
+
+    assert asyncio.run(run()) == (["a:latest", "c:latest"], ["a", "c"])
+
+
+def test_a_model_too_large_for_the_machine_is_refused_as_ollama_does(tmp_path: Path) -> None:
+    machine = Machine(total=1000, sizes={"big": 3 * 2**30})
+
+    async def run() -> tuple[str, int, list[str]]:
+        models = machine.registry(tmp_path)
+        await use_once(models, "small")
+        with pytest.raises(NotEnoughMemory) as refused:
+            await use_once(models, "big")
+        return str(refused.value), refused.value.status, names(models)
+
+    text, status, left = asyncio.run(run())
+    assert status == 500
+    assert text == "model requires more system memory (3.0 GiB) than is available (1000 B)"
+    assert left == []  # the idle model was unloaded first, as Ollama evicts before it gives up
+
+
+def test_a_failed_load_leaves_nothing_and_the_next_request_loads_again(tmp_path: Path) -> None:
+    machine = Machine(fail={"m"})
+
+    async def run() -> tuple[int, int, list[str]]:
+        models = machine.registry(tmp_path)
+        with pytest.raises(RuntimeError, match="m failed to load"):
+            await use_once(models, "m")
+        after_failure = (models.count(), models.queue_depth())
+        await use_once(models, "m")
+        shown = names(models)
+        await models.close()
+        return *after_failure, shown
+
+    assert asyncio.run(run()) == (0, 0, ["m:latest"])
+
+
+def test_waiting_counts_the_runners_waiting_requests(tmp_path: Path) -> None:
+    machine = Machine()
+
+    async def run() -> int:
+        models = machine.registry(tmp_path)
+        await use_once(models, "a")
+        await use_once(models, "b")
+        machine.made[0].waiting = 3
+        machine.made[1].waiting = 2
+        return models.waiting()
+
+    assert asyncio.run(run()) == 5
