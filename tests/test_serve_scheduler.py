@@ -6,13 +6,20 @@ memory, and a failed load that leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serving import tiny_model
+from starlette.testclient import TestClient
 
+from builder.generation import Done, Generation, TextChunk
+from builder.serve import app
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.scheduler import BUSY, NotEnoughMemory, ServerBusy
 
@@ -272,3 +279,58 @@ def test_waiting_counts_the_runners_waiting_requests(tmp_path: Path) -> None:
         return models.waiting()
 
     assert asyncio.run(run()) == 5
+
+
+# ---- load_duration, as Ollama measures it ------------------------------------------------------
+
+LOAD_SECONDS = 0.5
+RUNNER_LOAD = 10**15  # what the stand-in runner claims on every answer
+
+
+@dataclass
+class TimedStream:
+    prompt: str = "p"
+    request: Any = field(default_factory=lambda: type("R", (), {"tokens": (1, 2)})())
+
+    def __iter__(self) -> Iterator[TextChunk | Done]:
+        yield TextChunk("Hi")
+        yield Done(Generation(model="m", response="Hi", eval_count=1, load_duration=RUNNER_LOAD))
+
+    def cancel(self) -> None:
+        """Nothing to stop."""
+
+
+class SlowRunner:
+    capabilities = ("completion",)
+
+    def __init__(self, name: str) -> None:
+        time.sleep(LOAD_SECONDS)
+        self.name = name
+
+    def require(self, action: str) -> None:
+        """Every action is allowed."""
+
+    def stream(self, messages: Any, **options: Any) -> TimedStream:
+        return TimedStream()
+
+    def close(self) -> None:
+        """Nothing to free."""
+
+
+def test_load_duration_is_the_wait_for_the_model_not_the_first_load_again(tmp_path: Path) -> None:
+    tiny_model(tmp_path / "m", tmp_path / "store", "m", "", **{"general.architecture": "llama"})
+    application = app(store=tmp_path / "store")
+    application.state.models = LoadedModels(tmp_path / "store", loader=lambda store, name, o: SlowRunner(name))
+    with TestClient(application) as client:
+        first, second = (
+            client.post("/api/generate", json={"model": "m", "prompt": "hi", "stream": stream}).json()
+            for stream in (False, False)
+        )
+        answer = client.post("/api/generate", json={"model": "m", "prompt": "hi"})
+        streamed = [json.loads(line) for line in answer.text.splitlines()]
+    assert first["load_duration"] >= LOAD_SECONDS * 1e9  # this request waited for the load
+    assert first["total_duration"] >= first["load_duration"]
+    for later in (second, streamed[-1]):  # the model was loaded: the wait is short, not the load again
+        assert 0 < later["load_duration"] < LOAD_SECONDS * 1e9
+        assert later["total_duration"] >= later["load_duration"]
+    assert list(streamed[-1]).index("load_duration") == list(streamed[-1]).index("total_duration") + 1

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from builder.names import name_problem
 from builder.serve.answers import chat_lines, collapse, debug_answer, generate_lines, shortcut
 from builder.serve.decoding import CHAT, GENERATE, model_field, read_body
+from builder.serve.durations import timed
 from builder.serve.encoding import GoJSONResponse
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
 from builder.serve.metrics import Metrics
@@ -82,6 +83,7 @@ async def _answer(request: Request, run: RunRequest) -> Response:
             runner = await stack.enter_async_context(
                 models.use(run.name, options=run.options, keep_alive=run.keep_alive)
             )
+        ready = time.perf_counter()
         if run.empty:
             await stack.aclose()
             return GoJSONResponse(shortcut(run.name, "load", chat=run.chat))
@@ -93,7 +95,7 @@ async def _answer(request: Request, run: RunRequest) -> Response:
         lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
     else:
         lines = generate_lines(run.name, stream, context=None if run.raw else stream.request.tokens)
-    counted = _counted(lines, request.app.state.metrics, started)
+    counted = _counted(timed(lines, started, ready), request.app.state.metrics, started)
     return await _send(_held(counted, stack), stream=run.stream)
 
 
