@@ -25,6 +25,7 @@ from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_
 from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
+from builder.serve.shutdown import GracefulStop, Stopping
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -48,9 +49,11 @@ def app(
     scheduler's limits (``OLLAMA_MAX_LOADED_MODELS``, ``OLLAMA_MAX_QUEUE``: see
     ``LoadedModels``); the models still loaded are freed at shutdown.
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
-    ``Metrics``, answered at ``GET /metrics``.
+    ``Metrics``, answered at ``GET /metrics``; inside it, ``GracefulStop`` ends the
+    streams when ``application.state.stopping`` is set (the server is shutting down).
     """
     the_store = as_store(store)
+    stopping = Stopping()
     loaded = LoadedModels(the_store, keep_alive=keep_alive, max_loaded=max_loaded_models, max_queue=max_queue)
     metrics = Metrics(  # of the registry the application holds when scraped
         loaded=lambda: int(application.state.models.count()),
@@ -75,7 +78,7 @@ def app(
             *create.ROUTES,
             *registry.ROUTES,
         ],
-        middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
+        middleware=[Middleware(AccessLog, metrics=metrics), Middleware(GracefulStop, stopping=stopping), *middleware],
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,
@@ -87,4 +90,5 @@ def app(
     application.state.store = the_store
     application.state.models = loaded
     application.state.metrics = metrics
+    application.state.stopping = stopping
     return application

@@ -50,6 +50,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 
 from builder.names import parse_name
@@ -149,7 +150,8 @@ class LoadedModels:
             entry.users -= 1
             entry.keep_for(self.keep_alive if keep_alive is None else keep_alive)
             if not entry.users:
-                await self._idle(entry)
+                with anyio.CancelScope(shield=True):  # a cancelled request still lets its model go
+                    await self._idle(entry)
 
     def _take(self, key: str, wanted: dict[str, Any]) -> LoadedModel | None:
         """The loaded model ``key`` if it serves ``wanted`` and takes requests, counted
