@@ -24,6 +24,7 @@ from serving import running, serving_process
 import builder
 from builder.serve.scheduler import BUSY
 from builder.serve.shutdown import SHUTTING_DOWN
+from modelfile.gguf_metadata import read_metadata
 
 FAST = {"num_predict": 8, "temperature": 0, "seed": 7}
 LONG = {"model": "first", "prompt": "Count from one to one thousand.", "options": {"num_predict": 4000}}
@@ -37,6 +38,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("first", "second"):
         builder.build(folder / "Modelfile", name, store=folder / "store")
     return folder / "store"
+
+
+def expected_size(num_ctx: int) -> int:
+    """The GGUF file and an f16 KV cache of ``num_ctx`` positions, from its metadata."""
+    meta = read_metadata(smollm2_gguf()).metadata
+    arch = meta["general.architecture"]
+    head_dim = meta[f"{arch}.embedding_length"] // meta[f"{arch}.attention.head_count"]
+    per_position = meta[f"{arch}.block_count"] * meta[f"{arch}.attention.head_count_kv"] * head_dim * 2 * 2
+    return smollm2_gguf().stat().st_size + num_ctx * per_position
 
 
 def loaded(url: str) -> list[str]:
@@ -65,6 +75,7 @@ def test_one_model_at_a_time_and_a_full_queue_is_503(store: Path, tmp_path: Path
         client = ollama.Client(host=url)
         client.generate("first", "")
         assert loaded(url) == ["first:latest"]
+        assert httpx.get(url + "/api/ps").json()["models"][0]["size"] == expected_size(2048)  # the Modelfile's
         client.generate("second", "")
         assert loaded(url) == ["second:latest"]  # the limit unloaded the first
 

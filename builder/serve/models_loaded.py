@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
@@ -56,7 +57,14 @@ from starlette.concurrency import run_in_threadpool
 from builder.names import parse_name
 from builder.run_options import LOAD_OPTIONS, request_options
 from builder.serve.durations import DEFAULT_KEEP_ALIVE, FOREVER
-from builder.serve.scheduler import NotEnoughMemory, ServerBusy, available_bytes, stored_model_bytes, victim
+from builder.serve.scheduler import (
+    NotEnoughMemory,
+    ServerBusy,
+    available_bytes,
+    model_bytes,
+    stored_model_bytes,
+    victim,
+)
 from builder.serve.scheduler.loaded_model import LoadedModel
 from builder.store import StoreLike, as_store
 
@@ -230,6 +238,9 @@ class LoadedModels:
 
     async def _load(self, name: str, key: str, wanted: dict[str, Any], size: int) -> LoadedModel:
         runner = await run_in_threadpool(self.loader, self.store, name, wanted)
+        path, num_ctx = getattr(runner, "model_path", None), getattr(runner, "num_ctx", None)
+        if isinstance(path, Path) and isinstance(num_ctx, int):  # the context it has, not the one asked for
+            size = await run_in_threadpool(model_bytes, path, num_ctx)
         entry = LoadedModel(key, runner, wanted, self.keep_alive, size)
         entry.users = 1
         self._models[key] = entry
