@@ -334,3 +334,40 @@ def test_load_duration_is_the_wait_for_the_model_not_the_first_load_again(tmp_pa
         assert 0 < later["load_duration"] < LOAD_SECONDS * 1e9
         assert later["total_duration"] >= later["load_duration"]
     assert list(streamed[-1]).index("load_duration") == list(streamed[-1]).index("total_duration") + 1
+
+
+def test_an_unload_during_a_request_wins_over_its_keep_alive(tmp_path: Path) -> None:
+    machine = Machine()
+
+    async def run() -> tuple[list[str], list[str]]:
+        models = machine.registry(tmp_path)
+        async with models.use("m", keep_alive=600 * SECOND):
+            await models.unload("m")  # keep_alive: 0 from another request
+            during = names(models)
+        return during, names(models)
+
+    assert asyncio.run(run()) == (["m:latest"], [])
+    assert machine.made[0].closed
+
+
+def test_a_cancelled_load_is_kept_not_lost(tmp_path: Path) -> None:
+    machine = Machine(gate=threading.Event())
+
+    async def run() -> list[str]:
+        models = machine.registry(tmp_path)
+        loading = asyncio.create_task(use_once(models, "m"))
+        await asyncio.sleep(0.05)
+        loading.cancel()  # the client went away (or the server stops) mid-load
+        machine.gate.set()  # type: ignore[union-attr]
+        with pytest.raises(asyncio.CancelledError):
+            await loading
+        for _ in range(1000):  # the load ends in its own time
+            if models.count():
+                break
+            await asyncio.sleep(0.01)
+        shown = names(models)
+        await models.close()
+        return shown
+
+    assert asyncio.run(run()) == ["m:latest"]
+    assert len(machine.made) == 1 and machine.made[0].closed  # closed by close(), not leaked

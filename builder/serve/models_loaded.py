@@ -144,19 +144,20 @@ class LoadedModels:
     async def use(
         self, name: str, *, options: Mapping[str, object] | None = None, keep_alive: int | None = None
     ) -> AsyncIterator[Any]:
-        """The runner for ``name`` while the block runs, this request's turn on it held;
-        afterwards ``keep_alive`` (else the default) starts counting.  ``ServerBusy``
-        when the load queue is full."""
+        """The runner for ``name`` while the block runs, this request's turn on it held.
+        ``keep_alive`` (else the default) becomes the model's as the request starts (a
+        later request's, or an unload, replaces it) and counts once the model is idle.
+        ``ServerBusy`` when the load queue is full."""
         wanted = load_options(options)
         key = parse_name(name).display()
         entry = self._take(key, wanted) or await self._queued(name, key, wanted)
-        entry.keep_alive = self.keep_alive if keep_alive is None else keep_alive  # as Ollama, from the start
+        entry.keep_alive = self.keep_alive if keep_alive is None else keep_alive
         try:
             async with entry.turn:
                 yield entry.runner
         finally:
             entry.users -= 1
-            entry.keep_for(self.keep_alive if keep_alive is None else keep_alive)
+            entry.keep_for(entry.keep_alive)
             if not entry.users:
                 with anyio.CancelScope(shield=True):  # a cancelled request still lets its model go
                     await self._idle(entry)
@@ -178,13 +179,15 @@ class LoadedModels:
         if self._pending > self.max_queue:
             raise ServerBusy
         self._pending += 1
+        size: int | None = None
         try:
-            size = await run_in_threadpool(self.sizer, self.store, name, wanted)
             while True:
-                async with self._loading:
+                async with self._loading:  # first come, first served
                     entry = self._take(key, wanted)
                     if entry is not None:
                         return entry
+                    if size is None:
+                        size = await run_in_threadpool(self.sizer, self.store, name, wanted)
                     blocker = await self._make_room(key, size)
                     if blocker is None:
                         return await self._load(name, key, wanted, size)
@@ -237,6 +240,16 @@ class LoadedModels:
             await self._settled()
 
     async def _load(self, name: str, key: str, wanted: dict[str, Any], size: int) -> LoadedModel:
+        """Load ``name``; if the request is cancelled meanwhile, the load still ends and
+        the model stays (for the default keep-alive), as in Ollama: never lost unclosed."""
+        task = asyncio.ensure_future(self._register(name, key, wanted, size))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(self._abandoned)
+            raise
+
+    async def _register(self, name: str, key: str, wanted: dict[str, Any], size: int) -> LoadedModel:
         runner = await run_in_threadpool(self.loader, self.store, name, wanted)
         path, num_ctx = getattr(runner, "model_path", None), getattr(runner, "num_ctx", None)
         if isinstance(path, Path) and isinstance(num_ctx, int):  # the context it has, not the one asked for
@@ -245,6 +258,15 @@ class LoadedModels:
         entry.users = 1
         self._models[key] = entry
         return entry
+
+    def _abandoned(self, task: asyncio.Future[LoadedModel]) -> None:
+        """A load whose request was cancelled has ended: nobody uses the model."""
+        if task.cancelled() or task.exception() is not None:
+            return
+        entry = task.result()
+        entry.users -= 1
+        if not entry.users:
+            asyncio.get_running_loop().create_task(self._idle(entry))
 
     def _retire(self, entry: LoadedModel) -> LoadedModel:
         """``entry`` takes no more requests and unloads when its last one ends."""
