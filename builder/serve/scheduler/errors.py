@@ -18,6 +18,8 @@ BUSY = "server busy, please try again.  maximum pending requests exceeded"
 class ServerBusy(ApiError):
     """Too many requests wait for a model to load (``OLLAMA_MAX_QUEUE``): 503."""
 
+    code = "server-busy"
+
     def __init__(self) -> None:
         super().__init__(503, BUSY, code="server-busy")
 
@@ -25,6 +27,8 @@ class ServerBusy(ApiError):
 class NotEnoughMemory(ApiError):
     """A model that does not fit in the machine's memory even with nothing else loaded:
     the 500 of Ollama's runner on Linux."""
+
+    code = "not-enough-memory"
 
     def __init__(self, needed: int, available: int) -> None:
         text = f"model requires more system memory ({human_bytes(needed)}) than is available ({human_bytes(available)})"
