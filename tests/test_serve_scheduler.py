@@ -371,3 +371,15 @@ def test_a_cancelled_load_is_kept_not_lost(tmp_path: Path) -> None:
 
     assert asyncio.run(run()) == ["m:latest"]
     assert len(machine.made) == 1 and machine.made[0].closed  # closed by close(), not leaked
+
+
+def test_a_model_that_cannot_load_is_a_500_each_time_and_leaves_nothing(tmp_path: Path) -> None:
+    """The real loader on a GGUF llama.cpp refuses (no tensors, no hyperparameters)."""
+    tiny_model(tmp_path / "m", tmp_path / "store", "m", "", **{"general.architecture": "llama"})
+    with TestClient(app(store=tmp_path / "store")) as client:
+        answers = [client.post("/api/generate", json={"model": "m", "prompt": "hi", "stream": False}) for _ in "12"]
+        shown = client.get("/api/ps").json()
+    assert [answer.status_code for answer in answers] == [500, 500]
+    assert answers[0].json() == answers[1].json()  # tried again, failed again the same way
+    assert answers[0].json()["error"].startswith("cannot load m:latest: ")
+    assert shown == {"models": []}
