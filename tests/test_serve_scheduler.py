@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from builder.generation import Done, Generation, TextChunk
 from builder.serve import app
+from builder.serve.config import ServerConfig
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.scheduler import BUSY, NotEnoughMemory, ServerBusy
 
@@ -383,3 +384,14 @@ def test_a_model_that_cannot_load_is_a_500_each_time_and_leaves_nothing(tmp_path
     assert answers[0].json() == answers[1].json()  # tried again, failed again the same way
     assert answers[0].json()["error"].startswith("cannot load m:latest: ")
     assert shown == {"models": []}
+
+
+def test_the_limits_and_the_grace_period_from_the_environment() -> None:
+    config = ServerConfig.from_env(
+        {"OLLAMA_MAX_LOADED_MODELS": "1", "OLLAMA_MAX_QUEUE": "0", "MFC_SHUTDOWN_GRACE": "1m"}
+    )
+    assert (config.max_loaded_models, config.max_queue, config.shutdown_grace_seconds) == (1, 0, 60)
+    defaults = ServerConfig.from_env({"OLLAMA_MAX_LOADED_MODELS": "0", "MFC_SHUTDOWN_GRACE": "soon"})
+    assert (defaults.max_loaded_models, defaults.max_queue, defaults.shutdown_grace_seconds) == (3, 512, 10)
+    assert defaults.warnings == ("invalid MFC_SHUTDOWN_GRACE 'soon', using the default 10s",)
+    assert ServerConfig.from_env({"MFC_SHUTDOWN_GRACE": "-1"}).shutdown_grace_seconds is None  # no limit
