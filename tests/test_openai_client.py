@@ -196,6 +196,17 @@ def test_stream_frames_on_the_wire(url: str) -> None:
     assert finish["choices"] == [{"index": 0, "delta": {}, "finish_reason": "length"}]
 
 
+def test_a_client_that_goes_away_frees_the_model(url: str) -> None:
+    ask = [{"role": "user", "content": "Count to one hundred."}]
+    body = {"model": "assistant", "messages": ask, "stream": True, "max_tokens": 2000}
+    with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=60) as response:
+        first = next(response.iter_lines())
+        assert json.loads(first.removeprefix("data: "))["choices"][0]["delta"]["role"] == "assistant"
+    # the cancelled generation gave the model back: the next request is answered at once
+    again = httpx.post(url + "/v1/chat/completions", json={**body, "stream": False, "max_tokens": 4}, timeout=20)
+    assert again.json()["usage"]["completion_tokens"] <= 4
+
+
 def test_max_tokens_and_max_completion_tokens_end_with_length(client: openai.OpenAI) -> None:
     ask = [{"role": "user", "content": "Count from one to fifty, in words."}]
     for limit in ({"max_tokens": 4}, {"max_completion_tokens": 4}):
