@@ -2,7 +2,8 @@
 in the server's ``LoadedModels``, open the runner's stream, and send its lines (NDJSON, or
 one object with ``stream: false``).  What is wrong with a request is answered before
 the first line, with Ollama's status and text; a failure after it is one last
-``{"error": …}`` line; a client that goes away cancels the generation."""
+``{"error": …}`` line; a client that goes away cancels the generation.  ``answer_lines``
+is the part after parsing, which the OpenAI layer's routes share."""
 
 from __future__ import annotations
 
