@@ -56,6 +56,18 @@ def finish_reason(done_reason: str | None, *, tool_called: bool) -> str | None:
     return done_reason or None
 
 
+def with_logprobs(whole: dict[str, Any], lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``whole`` (the collapsed answer) with the logprobs of all its ``lines``, in order.
+
+    >>> with_logprobs({"done": True}, [{"logprobs": [{"token": "a"}]}, {"logprobs": [{"token": "b"}]}])
+    {'done': True, 'logprobs': [{'token': 'a'}, {'token': 'b'}]}
+    >>> with_logprobs({"done": True}, [{}])
+    {'done': True}
+    """
+    logprobs = [entry for line in lines for entry in line.get("logprobs") or ()]
+    return {**whole, "logprobs": logprobs} if logprobs else whole
+
+
 def chat_completion(line: dict[str, Any], completion_id: str) -> dict[str, Any]:
     """The ``chat.completion`` object for an ``/api/chat`` answer (``stream: false``)."""
     message = line.get("message") or {}

@@ -28,7 +28,14 @@ from builder.serve.openai.chunks import ChatChunks, CompletionChunks
 from builder.serve.openai.errors import JSON, OpenAIError, openai_errors
 from builder.serve.openai.ids import completion_id
 from builder.serve.openai.requests import chat_request, completion_request, embedding_request, include_usage
-from builder.serve.openai.responses import chat_completion, embedding_list, model_entry, model_list, text_completion
+from builder.serve.openai.responses import (
+    chat_completion,
+    embedding_list,
+    model_entry,
+    model_list,
+    text_completion,
+    with_logprobs,
+)
 from builder.serve.openai.sse import Writer, event_stream
 from builder.serve.routes import store_of
 from builder.serve.routes.embedding import embed_answer
@@ -111,7 +118,8 @@ async def _whole(answer: dict[str, Any] | Lines) -> dict[str, Any]:
     """The one Ollama object of a non-streamed answer."""
     if isinstance(answer, dict):
         return answer
-    return collapse([line async for line in answer])
+    lines = [line async for line in answer]
+    return with_logprobs(collapse(lines), lines)
 
 
 async def _one(line: dict[str, Any]) -> Lines:
