@@ -24,7 +24,7 @@ from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
-from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -63,6 +63,7 @@ def app(
             *blobs.ROUTES,
             *create.ROUTES,
             *registry.ROUTES,
+            *openai.ROUTES,
         ],
         middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
         exception_handlers={
