@@ -1,7 +1,7 @@
 """An ``/api/generate`` or ``/api/chat`` request, checked as Ollama's handlers check it,
 and the runner calls it makes: ``RunRequest.parse`` (the body's fields, typed),
-``open_stream`` (capability checks, then ``Runner.stream``) and ``chat_parser`` (the
-thinking and tool-call split of ``modelfile.output.ChatStream``).
+``open_stream`` (capability checks, then ``Runner.stream``) and ``chat_parser`` /
+``builtin_parser`` (the thinking and tool-call split of ``modelfile.output.ChatStream``).
 
 >>> run = RunRequest.parse("m", {"prompt": "hi", "keep_alive": "1m", "format": "json"}, chat=False)
 >>> run.prompt, run.keep_alive, run.format, run.stream, run.empty
@@ -24,6 +24,7 @@ from builder.serve.encoding import go_quote
 from builder.serve.errors import ApiError, InvalidRequest
 from builder.show import ModelView, capabilities, load
 from modelfile.output import ChatStream
+from modelfile.output.parsers import parser_for_name
 from modelfile.template import request_prompt
 from modelfile.template.request import DEFAULT_TEMPLATE
 
@@ -192,10 +193,28 @@ def open_stream(runner: Any, run: RunRequest) -> Any:
 
 
 def chat_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
-    """The parser that splits thinking and tool calls off a chat answer (a Go TEMPLATE
-    model's); ``None`` for a model that has none (its content is sent as it comes)."""
+    """The parser that splits thinking and tool calls off a chat answer: the model's
+    builtin ``PARSER`` if it names one mfc has, else the one a Go TEMPLATE implies;
+    ``None`` for a model that has neither (its content is sent as it comes)."""
+    builtin = builtin_parser(runner, run)
+    if builtin is not None:
+        return builtin
     template = runner.view.template
     if template is None:
         return None
     names = [str(tool.get("function", {}).get("name", "")) for tool in run.tools if isinstance(tool, dict)]
     return ChatStream.for_template(template, tools=names, think=run.think, prompt=prompt)
+
+
+def builtin_parser(runner: Any, run: RunRequest) -> ChatStream | None:
+    """The model's builtin ``PARSER`` (Ollama's ``ParserForName``), started for this
+    request's tools, last message and ``think``, as generate and chat use it; ``None``
+    without one.  An answer it cannot parse ends the request with its error (a 500
+    before the first line)."""
+    view = getattr(runner, "view", None)  # a stand-in runner may have none
+    parser = parser_for_name(view.config.parser) if view is not None and view.config.parser else None
+    if parser is None:
+        return None
+    last = run.messages[-1] if run.messages else None
+    parser.init(list(run.tools) or None, last, run.think)
+    return ChatStream.for_parser(parser)

@@ -1,8 +1,9 @@
 """``POST /api/generate`` and ``POST /api/chat``: parse the request, take the model's turn
 in the server's ``LoadedModels``, open the runner's stream, and send its lines (NDJSON, or
 one object with ``stream: false``).  What is wrong with a request is answered before
-the first line, with Ollama's status and text; a failure after it is one last
-``{"error": …}`` line; a client that goes away cancels the generation."""
+the first line (a backend that fails before its first chunk included), with Ollama's
+status and text; a failure after it is one last ``{"error": …}`` line; a client that
+goes away cancels the generation."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.run_request import (
     RunRequest,
+    builtin_parser,
     chat_parser,
     check_capabilities,
     check_images,
@@ -92,7 +94,8 @@ async def _answer(request: Request, run: RunRequest) -> Response:
     if run.chat:
         lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
     else:
-        lines = generate_lines(run.name, stream, context=None if run.raw else stream.request.tokens)
+        context = None if run.raw else stream.request.tokens
+        lines = generate_lines(run.name, stream, context=context, parser=builtin_parser(runner, run))
     counted = _counted(lines, request.app.state.metrics, started)
     return await _send(_held(counted, stack), stream=run.stream)
 
@@ -123,8 +126,8 @@ async def _counted(lines: Lines, metrics: Metrics, started: float) -> Lines:
 
 
 async def _send(lines: AsyncIterator[dict[str, Any]], *, stream: bool) -> Response:
-    if stream:
-        return await stream_response(lines)
+    if stream:  # the first line is awaited: a backend failing before it keeps its status
+        return await stream_response(lines, prime=True)
     gathered = [line async for line in lines]
     return GoJSONResponse(collapse(gathered))
 

@@ -1,0 +1,271 @@
+"""Every ``http`` case of ``../shared/vectors/api/routes_generate.json``,
+``routes_debug.json`` and ``routes_parse_error.json`` replayed through the real app
+(``builder.serve.app``, Starlette's ``TestClient``) with the stand-in backend of
+``tests/standin.py`` in place of llama.cpp: it answers what the case's ``runner`` says
+and records the prompt it received.  Each case checks everything its ``expect`` states
+(status, exact body, fields of the answer, the prompt, counts, ``done_reason``, tool calls,
+thinking, whether the model stays loaded); an ``expect`` key this file does not know
+fails, so that a new kind of check is noticed.
+
+``SKIPPED`` lists the cases that do not run, each with its reason.  The cases that need
+no runner also run against a real ``mfc serve`` in ``test_serve_generate_vectors.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serving import tiny_model
+from standin import StandIn
+from starlette.testclient import TestClient
+from vectors import load_json
+
+from builder.generation import TextChunk
+from builder.serve import app
+
+FILES = ("routes_generate.json", "routes_debug.json", "routes_parse_error.json")
+
+LOGPROBS = "logprobs are not served yet: TextChunk carries no logprobs (the batching engine adds them)"
+SKIPPED = {
+    "routes_generate.json:generate.logprob_bytes": LOGPROBS,
+    "routes_generate.json:chat.logprob_bytes": LOGPROBS,
+    "routes_generate.json:chat.tools_logprobs": LOGPROBS,
+    "routes_generate.json:generate.images_one": (
+        "images reach only a vision model's runner: mfc refuses them for a text-only model"
+        " (Ollama's 500 'this model is missing data required for image input', test_serve_generate.py)"
+        " and builds no model with a projector yet"
+    ),
+    "routes_generate.json:generate.images_two": "as generate.images_one: needs a vision model",
+    "routes_generate.json:generate.image_generation_model": (
+        "image-generation models (config capabilities ['image']): mfc builds and stores none"
+    ),
+}
+
+LLAMA = {"general.architecture": "llama", "llama.context_length": 8192}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for file in FILES:
+        for case in load_json(f"api/{file}")["vectors"]:
+            ident = f"{file}:{case['id']}"
+            marks = [pytest.mark.skip(reason=SKIPPED[ident])] if ident in SKIPPED else []
+            cases.append(pytest.param(file, case, id=ident, marks=marks))
+    return cases
+
+
+def test_skips_name_real_cases() -> None:
+    idents = {f"{file}:{case['id']}" for file in FILES for case in load_json(f"api/{file}")["vectors"]}
+    assert set(SKIPPED) <= idents
+
+
+# ---- the models of the fixtures, one store (and app) per fixture ----------------------------
+
+
+def _modelfile(template: str | None = None, system: str | None = None, parser: str | None = None) -> str:
+    lines = []
+    if template is not None:
+        lines.append(f'TEMPLATE """{template}"""')
+    if system is not None:
+        lines.append(f'SYSTEM """{system}"""')
+    if parser is not None:
+        lines.append(f"PARSER {parser}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _stores(root: Path) -> dict[str, dict[str, str]]:
+    """fixture -> model name -> Modelfile lines (all on the vectors' llama-mini GGUF)."""
+    generate = load_json("api/routes_generate.json")["fixtures"]
+    debug = load_json("api/routes_debug.json")["fixtures"]
+    chat = generate["chat-models"]["models"]
+    gen = generate["generate-models"]["models"]
+    thinking = generate["thinking-model"]["models"]["test-thinking"]["template"]
+    debug_chat = json.loads(debug["test-model-chat"].split("with template ")[1].split("; ")[0])
+    system = chat["test-system"]["system"]
+    return {
+        "chat-models": {
+            "test": _modelfile(chat["test"]["template"]),
+            "test-system": _modelfile(chat["test"]["template"], system),
+        },
+        "generate-models": {
+            "test": _modelfile(gen["test"]["template"]),
+            "test-system": _modelfile(gen["test"]["template"], gen["test-system"]["system"]),
+            "test-suffix": _modelfile(gen["test-suffix"]["template"]),
+        },
+        "thinking-model": {"test-thinking": _modelfile(thinking)},
+        "no-template": {"test": ""},
+        "none": {},
+        "test-model-generate": {"test-model": _modelfile("{{ .Prompt }}")},
+        "test-model-chat": {"test-model": _modelfile(debug_chat)},
+        "parser": {"parse-wedge": _modelfile(parser="qwen3.5"), "parse-wedge-gen": _modelfile(parser="qwen3.5")},
+    }
+
+
+def _fixture(case: dict[str, Any]) -> str:
+    fixture = str(case.get("fixture", ""))
+    if fixture.startswith("llama-mini as model test (no template)"):
+        return "no-template"
+    if fixture.startswith("none"):
+        return "none"
+    if "parser" in fixture:
+        return "parser"
+    return fixture
+
+
+class Server:
+    """An app on one store with its stand-in backend."""
+
+    def __init__(self, client: TestClient, backend: StandIn) -> None:
+        self.client = client
+        self.backend = backend
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    root = tmp_path_factory.mktemp("standin-vectors")
+    found: dict[str, Server] = {}
+    with_bert = {**_stores(root), "bert-embed": {}}
+    for fixture, models in with_bert.items():
+        store = root / fixture / "store"
+        store.mkdir(parents=True)
+        for name, modelfile in models.items():
+            tiny_model(root / fixture / name, store, name, modelfile, **LLAMA)
+        if fixture == "bert-embed":
+            tiny_model(
+                root / fixture / "bert", store, "bert", "", **{"general.architecture": "bert", "bert.pooling_type": 0}
+            )
+        backend = StandIn(context_length=4096)
+        client = TestClient(app(store=store, loader=backend.loader))
+        found[fixture] = Server(client.__enter__(), backend)
+    yield found
+    for server in found.values():
+        server.client.__exit__(None, None, None)
+
+
+# ---- the checks ---------------------------------------------------------------------------
+
+
+def _objects(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a body: one (``stream: false``) or a line each (NDJSON)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _subset(value: Any, expected: Any) -> bool:
+    """``expected`` is in ``value``: dicts as deep subsets, numbers by value, the rest equal."""
+    if isinstance(expected, dict):
+        return isinstance(value, dict) and all(k in value and _subset(value[k], v) for k, v in expected.items())
+    return bool(value == expected)
+
+
+def _messages(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line["message"] for line in objects if "message" in line]
+
+
+def _calls(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [call for message in _messages(objects) for call in message.get("tool_calls", ())]
+
+
+def _check(key: str, expected: Any, objects: list[dict[str, Any]], server: Server, case: dict[str, Any]) -> None:
+    last = objects[-1]
+    received = server.backend.received
+    if key == "json":
+        assert _subset(last, expected), last
+    elif key in ("status", "body_exact", "content_type"):
+        pass  # checked on the response itself
+    elif key == "handler_returns":  # the error ended the request and gave the model back
+        assert expected is True and set(last) == {"error"} and last["error"]
+        server.backend.script = {"content": "again"}
+        body = {**case["request"]["body"], "stream": False}
+        again = server.client.post(case["request"]["path"], json=body).json()
+        answer = again.get("message", again)
+        assert (
+            again["done"] and answer.get("thinking", "") + answer.get("content", again.get("response", "")) == "again"
+        )
+    elif key == "prompt":
+        assert received and received[-1].prompt == expected
+    elif key == "prompt_suffix":
+        assert received and received[-1].prompt.endswith(expected)
+    elif key == "done":
+        assert last["done"] is expected
+    elif key == "done_reason":
+        assert last["done_reason"] == expected
+    elif key == "nonzero":
+        assert all(last[field] > 0 for field in expected), {field: last.get(field) for field in expected}
+    elif key == "context":
+        assert expected == "non-null array" and isinstance(last["context"], list)
+        assert last["context"][: len(received[-1].tokens)] == list(received[-1].tokens)
+    elif key == "error_contains":
+        assert expected in last["error"]
+    elif key == "model_loaded":
+        assert server.client.get("/api/ps").json()["models"] == [] if expected is False else True
+    elif key == "runner_media":
+        assert received[-1].extra.get("images", []) == expected
+    elif key.startswith("first_line.message.tool_calls[0]"):
+        call = objects[0]["message"]["tool_calls"][0]
+        assert call["id"].startswith(expected["id_prefix"]) and call["function"] == expected["function"]
+    elif key == "every_tool_call_id_prefix":
+        calls = _calls(objects)
+        assert calls and all(call["id"].startswith(expected) for call in calls)
+    elif key == "done_line.tool_calls_len":
+        assert len(_calls(objects)) == expected and len(last["message"].get("tool_calls", ())) == expected
+    elif key == "done_line.message.tool_calls[0].function":
+        function = dict(last["message"]["tool_calls"][0]["function"])
+        function.pop("index", None)
+        assert function == expected
+    elif key.startswith("message."):
+        assert last["message"].get(key.split(".")[1], "") == expected
+    elif key.startswith("concat(message."):
+        field = key.removeprefix("concat(message.").removesuffix(")")
+        assert "".join(message.get(field, "") for message in _messages(objects)) == expected
+    else:
+        raise AssertionError(f"{case['id']}: expect key {key!r} is not checked here")
+
+
+@pytest.mark.parametrize(("file", "case"), _cases())
+def test_case(servers: dict[str, Server], file: str, case: dict[str, Any]) -> None:
+    server = servers[_fixture(case)]
+    request, expect = case["request"], case["expect"]
+    server.backend.script = case.get("runner", {})
+    server.backend.received.clear()
+    if "body_raw" in request:
+        response = server.client.post(request["path"], content=request["body_raw"].encode())
+    else:
+        response = server.client.post(request["path"], json=request["body"])
+    assert response.status_code == expect["status"], response.text
+    if "body_exact" in expect:
+        assert response.text == expect["body_exact"]
+    if "content_type" in expect:
+        assert response.headers["content-type"] == expect["content_type"]
+    objects = _objects(response.text)
+    if expect["status"] < 400:
+        assert all("error" not in line for line in objects), objects
+    for key, value in expect.items():
+        _check(key, value, objects, server, case)
+
+
+@pytest.mark.parametrize("when", ["open", "read"])
+@pytest.mark.parametrize("stream", [True, False])
+def test_runner_error_keeps_its_status(servers: dict[str, Server], when: str, stream: bool) -> None:
+    """A backend that fails before any output, whether when the stream is opened or when it
+    is first read: the error's status and text, never a 200 with an error line."""
+    server = servers["chat-models"]
+    server.backend.script, server.backend.when = {"error": {"status": 503, "message": "model is overloaded"}}, when
+    try:
+        for route, body in (
+            ("/api/chat", {"messages": [{"role": "user", "content": "Hi"}]}),
+            ("/api/generate", {"prompt": "Hi"}),
+        ):
+            answer = server.client.post(route, json={"model": "test", "stream": stream, **body})
+            assert (answer.status_code, answer.text) == (503, '{"error":"model is overloaded"}')
+    finally:
+        server.backend.when = "read"
+
+
+def test_the_standin_keeps_to_text_chunks() -> None:
+    """The logprob cases skip while ``TextChunk`` has only ``text``; once it carries
+    logprobs, this fails as a reminder to run them."""
+    assert [name for name in TextChunk.__dataclass_fields__] == ["text"]
