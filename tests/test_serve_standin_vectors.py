@@ -14,6 +14,7 @@ no runner also run against a real ``mfc serve`` in ``test_serve_generate_vectors
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ from standin import StandIn
 from starlette.testclient import TestClient
 from vectors import load_json
 
-from builder.generation import TextChunk
 from builder.serve import app
 
 FILES = ("routes_generate.json", "routes_debug.json", "routes_parse_error.json")
@@ -265,7 +265,54 @@ def test_runner_error_keeps_its_status(servers: dict[str, Server], when: str, st
         server.backend.when = "read"
 
 
-def test_the_standin_keeps_to_text_chunks() -> None:
-    """The logprob cases skip while ``TextChunk`` has only ``text``; once it carries
-    logprobs, this fails as a reminder to run them."""
-    assert [name for name in TextChunk.__dataclass_fields__] == ["text"]
+# ---- ../shared/vectors/tools/chat_pipeline.json, end to end through /api/chat -----------------
+
+PIPELINE = "tools/chat_pipeline.json"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("standin-pipeline")
+    for name, template in load_json(PIPELINE)["fixtures"]["templates"].items():
+        tiny_model(root / name, root / "store", name.replace("_", "-"), _modelfile(template["template"]), **LLAMA)
+    backend = StandIn(context_length=4096)
+    with TestClient(app(store=root / "store", loader=backend.loader)) as client:
+        yield Server(client, backend)
+
+
+def _parts(message: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    """A line's message as (content, thinking, calls without their random ids)."""
+    calls = [call["function"] for call in message.get("tool_calls", ())]
+    return message.get("content", ""), message.get("thinking", ""), calls
+
+
+@pytest.mark.parametrize("vector", [pytest.param(v, id=v["id"]) for v in load_json(PIPELINE)["vectors"]])
+def test_chat_pipeline_through_the_route(pipeline: Server, vector: dict[str, Any]) -> None:
+    """What /api/chat streams for the runner's chunks.  mfc's runner gives the text of the
+    last chunk before its ``Done``, so a vector's done line that carries text is the same
+    answer as mfc's text line followed by an empty done line: the lines are compared
+    without their empty ones, then the last must be the one done line."""
+    pipeline.backend.script = {"chunks": vector["runner_chunks"]}
+    tools = [
+        {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}} for name in vector["tools"]
+    ]
+    body: dict[str, Any] = {
+        "model": vector["template"].replace("_", "-"),
+        "messages": [{"role": "user", "content": "What's the weather in Seattle?"}],
+        **({"tools": tools} if tools else {}),
+        **({"think": vector["think"]} if vector["think"] is not None else {}),
+    }
+    response = pipeline.client.post("/api/chat", json=body)
+    assert response.status_code == 200, response.text
+    lines = _objects(response.text)
+    tail = vector["prompt_tail"].split()
+    assert not tail or pipeline.backend.last.prompt.rstrip().endswith(tail[-1])
+    got = [_parts(line["message"]) for line in lines]
+    expected = [_parts(line) for line in vector["expect_lines"]]
+    assert [part for part in got if part != ("", "", [])] == [part for part in expected if part != ("", "", [])]
+    assert [line["done"] for line in lines] == [False] * (len(lines) - 1) + [True]
+    assert all(
+        re.fullmatch(r"call_[a-z0-9]{8}", call["id"])
+        for line in lines
+        for call in line["message"].get("tool_calls", ())
+    )

@@ -72,7 +72,8 @@ async def generate_lines(
 ) -> AsyncIterator[dict[str, Any]]:
     """The lines of a generate answer; ``context`` (the prompt's tokens) is returned with
     the answer's on the final line unless ``None`` (raw mode).  ``parser``: the model's
-    builtin parser, which splits ``thinking`` off the ``response``."""
+    builtin parser, which splits ``thinking`` off the ``response`` (and tool calls that
+    complete with the last chunk onto the final line)."""
     async for chunk in chunks(stream):
         if isinstance(chunk, TextChunk):
             if parser is None:
@@ -81,13 +82,17 @@ async def generate_lines(
                 yield _parsed_line(model, parsed.content, parsed.thinking)
         elif isinstance(chunk, Done):
             generation = chunk.generation
-            start = generate_line(model, "")
+            start, calls = generate_line(model, ""), []
             if parser is not None and (last := parser.feed("", done=True)) is not None:
                 start = _parsed_line(model, last.content, last.thinking)
+                calls = [call.to_dict() for call in last.tool_calls]
             final = {**start, "done": True, "done_reason": generation.done_reason}
             if context is not None:
                 final["context"] = [*context, *generation.tokens]
-            yield {**final, **metrics(generation)}
+            final.update(metrics(generation))
+            if calls:  # Ollama's generate keeps only the calls of the done chunk, without ids
+                final["tool_calls"] = [{"function": call["function"]} for call in calls]
+            yield final
 
 
 def _parsed_line(model: str, response: str, thinking: str) -> dict[str, Any]:

@@ -207,14 +207,16 @@ def chat_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
 
 
 def builtin_parser(runner: Any, run: RunRequest) -> ChatStream | None:
-    """The model's builtin ``PARSER`` (Ollama's ``ParserForName``), started for this
-    request's tools, last message and ``think``, as generate and chat use it; ``None``
-    without one.  An answer it cannot parse ends the request with its error (a 500
-    before the first line)."""
+    """The model's builtin ``PARSER`` (Ollama's ``ParserForName``), started as Ollama
+    starts it: for chat with the request's tools, last message and ``think``; for
+    generate with ``think`` alone (none in raw mode).  ``None`` without one.  An answer
+    it cannot parse ends the request with its error (a 500 before the first line)."""
     view = getattr(runner, "view", None)  # a stand-in runner may have none
     parser = parser_for_name(view.config.parser) if view is not None and view.config.parser else None
-    if parser is None:
+    if parser is None or (run.raw and not run.chat):
         return None
-    last = run.messages[-1] if run.messages else None
-    parser.init(list(run.tools) or None, last, run.think)
+    if run.chat:
+        parser.init(list(run.tools) or None, run.messages[-1] if run.messages else None, run.think)
+    else:
+        parser.init(None, None, run.think)
     return ChatStream.for_parser(parser)
