@@ -316,3 +316,23 @@ def test_chat_pipeline_through_the_route(pipeline: Server, vector: dict[str, Any
         for line in lines
         for call in line["message"].get("tool_calls", ())
     )
+
+
+def test_a_builtin_parser_splits_generate_and_chat(tmp_path: Path) -> None:
+    """A model with ``PARSER qwen3-thinking``: its thinking is split off in both routes,
+    streamed and not (Ollama's GenerateHandler and ChatHandler both use the parser)."""
+    tiny_model(tmp_path / "m", tmp_path / "store", "q", "PARSER qwen3-thinking\n", **LLAMA)
+    backend = StandIn()
+    backend.script = {"chunks": [{"content": "<think>hm"}, {"content": "</think>Hi"}, {"content": " there"}]}
+    with TestClient(app(store=tmp_path / "store", loader=backend.loader)) as client:
+        whole = client.post("/api/generate", json={"model": "q", "prompt": "x", "stream": False}).json()
+        assert (whole["response"], whole["thinking"]) == ("Hi there", "hm")
+        assert list(whole)[:5] == ["model", "created_at", "response", "thinking", "done"]
+        lines = _objects(client.post("/api/generate", json={"model": "q", "prompt": "x"}).text)
+        assert "".join(line.get("thinking", "") for line in lines) == "hm"
+        assert "".join(line["response"] for line in lines) == "Hi there" and lines[-1]["done"]
+        chat = {"model": "q", "messages": [{"role": "user", "content": "x"}], "stream": False}
+        answer = client.post("/api/chat", json=chat).json()["message"]
+        assert (answer["content"], answer["thinking"]) == ("Hi there", "hm")
+        raw = client.post("/api/generate", json={"model": "q", "prompt": "x", "raw": True, "stream": False}).json()
+        assert raw["response"] == "<think>hm</think>Hi there" and "thinking" not in raw
