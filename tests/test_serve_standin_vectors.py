@@ -319,8 +319,9 @@ def test_chat_pipeline_through_the_route(pipeline: Server, vector: dict[str, Any
 
 
 def test_a_builtin_parser_splits_generate_and_chat(tmp_path: Path) -> None:
-    """A model with ``PARSER qwen3-thinking``: its thinking is split off in both routes,
-    streamed and not (Ollama's GenerateHandler and ChatHandler both use the parser)."""
+    """A model with ``PARSER qwen3-thinking``: the parser's support adds the tools and
+    thinking capabilities (``think: true`` is accepted), and its thinking is split off in
+    both routes, streamed and not (Ollama's GenerateHandler and ChatHandler both use it)."""
     tiny_model(tmp_path / "m", tmp_path / "store", "q", "PARSER qwen3-thinking\n", **LLAMA)
     backend = StandIn()
     backend.script = {"chunks": [{"content": "<think>hm"}, {"content": "</think>Hi"}, {"content": " there"}]}
@@ -334,5 +335,12 @@ def test_a_builtin_parser_splits_generate_and_chat(tmp_path: Path) -> None:
         chat = {"model": "q", "messages": [{"role": "user", "content": "x"}], "stream": False}
         answer = client.post("/api/chat", json=chat).json()["message"]
         assert (answer["content"], answer["thinking"]) == ("Hi there", "hm")
+        assert client.post("/api/show", json={"model": "q"}).json()["capabilities"] == [
+            "completion",
+            "tools",
+            "thinking",
+        ]
+        thought = client.post("/api/chat", json={**chat, "think": True}).json()["message"]
+        assert (thought["content"], thought["thinking"]) == ("Hi there", "hm")
         raw = client.post("/api/generate", json={"model": "q", "prompt": "x", "raw": True, "stream": False}).json()
         assert raw["response"] == "<think>hm</think>Hi there" and "thinking" not in raw
