@@ -344,3 +344,36 @@ def test_a_builtin_parser_splits_generate_and_chat(tmp_path: Path) -> None:
         assert (thought["content"], thought["thinking"]) == ("Hi there", "hm")
         raw = client.post("/api/generate", json={"model": "q", "prompt": "x", "raw": True, "stream": False}).json()
         assert raw["response"] == "<think>hm</think>Hi there" and "thinking" not in raw
+
+
+@pytest.mark.parametrize(
+    "vector",
+    [
+        pytest.param(v, id=v["id"])
+        for v in load_json("api/routes.json")["vectors"]
+        if v["id"].startswith("filter_think_tags.")
+    ],
+)
+def test_filter_think_tags_in_the_prompt(tmp_path: Path, vector: dict[str, Any]) -> None:
+    """routes.json's ``filter_think_tags`` cases through /api/chat: the prompt the backend
+    receives for the case's messages (and the one ``_debug_render_only`` shows) is the
+    prompt of the messages the case expects, for a model of the case's family or name."""
+    model = vector["model"]
+    name = model["name"].rsplit("/", 1)[-1].split(":")[0] if "name" in model else "m"
+    architecture = {"general.architecture": model.get("model_family", "llama")}
+    template = "{{- range .Messages }}{{ .Role }}: {{ .Content }}\n{{ end }}"
+    tiny_model(tmp_path / "m", tmp_path / "store", name, _modelfile(template), **architecture)
+    backend = StandIn()
+    with TestClient(app(store=tmp_path / "store", loader=backend.loader)) as client:
+
+        def prompt(messages: list[dict[str, Any]]) -> str:
+            body = {"model": name, "messages": messages, "stream": False}
+            assert client.post("/api/chat", json=body).status_code == 200
+            debug = client.post("/api/chat", json={**body, "_debug_render_only": True}).json()
+            assert debug["_debug_info"]["rendered_template"] == backend.last.prompt
+            return backend.last.prompt
+
+        filtered = prompt(vector["input"])
+        assert filtered == prompt(vector["expect"]["messages"])
+        pairs = zip(vector["input"], vector["expect"]["messages"], strict=True)
+        assert all(given["content"] not in filtered for given, kept in pairs if given != kept)

@@ -15,6 +15,7 @@ builder.serve.errors.ApiError: invalid format: "3"; expected "json" or a valid J
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from builder.serve.durations import keep_alive_from_json
 from builder.serve.encoding import go_quote
 from builder.serve.errors import ApiError, InvalidRequest
 from builder.show import ModelView, capabilities, load
-from modelfile.output import ChatStream
+from modelfile.output import ChatStream, filter_think_tags
 from modelfile.output.parsers import parser_for_name
 from modelfile.template import request_prompt
 from modelfile.template.request import DEFAULT_TEMPLATE
@@ -150,6 +151,8 @@ def check_images(run: RunRequest, capabilities: tuple[str, ...]) -> None:
 def render_prompt(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) -> str:
     """The prompt Ollama builds for ``run`` (``modelfile.template.request_prompt``)."""
     body = {key: value for key, value in run.body.items() if key in _PROMPT_KEYS}
+    if run.chat and isinstance(body.get("messages"), list):
+        body["messages"] = without_old_thinking(view, run.name, body["messages"])
     return request_prompt(
         body,
         template=view.template or DEFAULT_TEMPLATE,
@@ -175,10 +178,27 @@ def debug_info(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) 
     return info
 
 
+def without_old_thinking(view: ModelView, name: str, messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A chat's ``messages`` as Ollama puts them in the prompt: for the qwen3 family and
+    deepseek-r1, the assistant turns before the last user turn lose their thinking
+    (``modelfile.output.filter_think_tags``).
+
+    >>> from builder.manifest import Config
+    >>> view = ModelView(None, Config(model_family="qwen3"), None, None, {}, (), ())
+    >>> history = [{"role": "assistant", "content": "<think>hm</think>Hi"}, {"role": "user", "content": "?"}]
+    >>> without_old_thinking(view, "m", history)[0]["content"]
+    'Hi'
+    """
+    return filter_think_tags(messages, family=view.config.model_family, model=str(parse_name(name)))
+
+
 def open_stream(runner: Any, run: RunRequest) -> Any:
     """The runner's stream for ``run``: the model's own prompt path, or the prompt
     rendered here for raw mode, a request's template or a suffix."""
-    messages: str | list[dict[str, Any]] = list(run.messages) if run.chat else run.prompt
+    messages: str | list[dict[str, Any]] = run.prompt
+    if run.chat:
+        view = getattr(runner, "view", None)  # a stand-in runner may have none
+        messages = list(run.messages) if view is None else without_old_thinking(view, run.name, run.messages)
     rendered = None
     if run.raw or run.template or run.suffix:
         rendered = render_prompt(runner.view, run, tuple(runner.capabilities))
