@@ -105,7 +105,6 @@ class StandInRunner(Runner):
         self.format = GoTemplate(self.view.template or DEFAULT_TEMPLATE)
         self.model_path = None
         self.words = Words()
-        time.sleep(0.001)  # a load takes time: Ollama's load_duration is never 0
         self.load_duration = time.perf_counter_ns() - started
 
     def tokenize(self, text: str) -> list[int]:

@@ -13,6 +13,7 @@ no runner also run against a real ``mfc serve`` in ``test_serve_generate_vectors
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ SKIPPED = {
     ),
     "routes_generate.json:generate.images_two": "as generate.images_one: needs a vision model",
     "routes_generate.json:generate.image_generation_model": (
-        "image-generation models (config capabilities ['image']): mfc builds and stores none"
+        "image-generation models (a manifest with only a config blob, capabilities ['image']):"
+        " mfc builds none, and its store reads a model without a model layer as an error"
     ),
 }
 
@@ -128,22 +130,19 @@ class Server:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
     root = tmp_path_factory.mktemp("standin-vectors")
     found: dict[str, Server] = {}
-    with_bert = {**_stores(root), "bert-embed": {}}
-    for fixture, models in with_bert.items():
-        store = root / fixture / "store"
-        store.mkdir(parents=True)
-        for name, modelfile in models.items():
-            tiny_model(root / fixture / name, store, name, modelfile, **LLAMA)
-        if fixture == "bert-embed":
-            tiny_model(
-                root / fixture / "bert", store, "bert", "", **{"general.architecture": "bert", "bert.pooling_type": 0}
-            )
-        backend = StandIn(context_length=4096)
-        client = TestClient(app(store=store, loader=backend.loader))
-        found[fixture] = Server(client.__enter__(), backend)
-    yield found
-    for server in found.values():
-        server.client.__exit__(None, None, None)
+    bert = {"general.architecture": "bert", "bert.pooling_type": 0}
+    with contextlib.ExitStack() as stack:
+        for fixture, models in {**_stores(root), "bert-embed": {}}.items():
+            store = root / fixture / "store"
+            store.mkdir(parents=True)
+            for name, modelfile in models.items():
+                tiny_model(root / fixture / name, store, name, modelfile, **LLAMA)
+            if fixture == "bert-embed":
+                tiny_model(root / fixture / "bert", store, "bert", "", **bert)
+            backend = StandIn(context_length=4096)
+            client = stack.enter_context(TestClient(app(store=store, loader=backend.loader)))
+            found[fixture] = Server(client, backend)
+        yield found
 
 
 # ---- the checks ---------------------------------------------------------------------------
@@ -201,7 +200,8 @@ def _check(key: str, expected: Any, objects: list[dict[str, Any]], server: Serve
     elif key == "error_contains":
         assert expected in last["error"]
     elif key == "model_loaded":
-        assert server.client.get("/api/ps").json()["models"] == [] if expected is False else True
+        loaded = [entry["name"] for entry in server.client.get("/api/ps").json()["models"]]
+        assert bool(loaded) is expected, loaded
     elif key == "runner_media":
         assert received[-1].extra.get("images", []) == expected
     elif key.startswith("first_line.message.tool_calls[0]"):
