@@ -377,3 +377,24 @@ def test_filter_think_tags_in_the_prompt(tmp_path: Path, vector: dict[str, Any])
         assert filtered == prompt(vector["expect"]["messages"])
         pairs = zip(vector["input"], vector["expect"]["messages"], strict=True)
         assert all(given["content"] not in filtered for given, kept in pairs if given != kept)
+
+
+def test_generate_splits_thinking_as_chat_does(servers: dict[str, Server]) -> None:
+    """The thinking-model fixture (a Go template whose prompt ends in ``<think>``) through
+    /api/generate: thinking on (asked or by default) splits it off, ``think: false`` and
+    raw mode do not."""
+    server = servers["thinking-model"]
+    server.backend.script = {"content": " Let me think... </think> The answer is 42."}
+    body = {"model": "test-thinking", "prompt": "Solve it", "stream": False}
+    for think in (True, None):
+        asked = {**body, "think": think} if think is not None else body
+        answer = server.client.post("/api/generate", json=asked).json()
+        assert (answer["thinking"], answer["response"]) == ("Let me think... ", "The answer is 42.")
+        assert server.backend.last.prompt.endswith("<think>")
+    plain = server.client.post("/api/generate", json={**body, "think": False}).json()
+    assert plain["response"] == " Let me think... </think> The answer is 42." and "thinking" not in plain
+    raw = server.client.post("/api/generate", json={**body, "raw": True}).json()
+    assert raw["response"] == " Let me think... </think> The answer is 42." and "thinking" not in raw
+    lines = _objects(server.client.post("/api/generate", json={**body, "stream": True}).text)
+    assert "".join(line.get("thinking", "") for line in lines) == "Let me think... "
+    assert "".join(line["response"] for line in lines) == "The answer is 42."

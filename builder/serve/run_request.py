@@ -1,7 +1,7 @@
 """An ``/api/generate`` or ``/api/chat`` request, checked as Ollama's handlers check it,
 and the runner calls it makes: ``RunRequest.parse`` (the body's fields, typed),
 ``open_stream`` (capability checks, then ``Runner.stream``) and ``chat_parser`` /
-``builtin_parser`` (the thinking and tool-call split of ``modelfile.output.ChatStream``).
+``generate_parser`` (the thinking and tool-call split of ``modelfile.output.ChatStream``).
 
 >>> run = RunRequest.parse("m", {"prompt": "hi", "keep_alive": "1m", "format": "json"}, chat=False)
 >>> run.prompt, run.keep_alive, run.format, run.stream, run.empty
@@ -224,6 +224,19 @@ def chat_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
         return None
     names = [str(tool.get("function", {}).get("name", "")) for tool in run.tools if isinstance(tool, dict)]
     return ChatStream.for_template(template, tools=names, think=run.think, prompt=prompt)
+
+
+def generate_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
+    """The parser of a generate answer (none in raw mode): the model's builtin ``PARSER``,
+    else the thinking parser a Go TEMPLATE's think tags imply when thinking is on (Ollama's
+    generate splits thinking as chat does, and parses no tool calls); ``None``: the
+    answer is sent as it comes."""
+    builtin = builtin_parser(runner, run)
+    template = getattr(getattr(runner, "view", None), "template", None)
+    if builtin is not None or template is None or run.raw:
+        return builtin
+    thinking = ChatStream.for_template(template, tools=[], think=run.think, prompt=prompt)
+    return thinking if thinking.thinking is not None else None
 
 
 def builtin_parser(runner: Any, run: RunRequest) -> ChatStream | None:

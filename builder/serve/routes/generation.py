@@ -26,12 +26,12 @@ from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
 from builder.serve.run_request import (
     RunRequest,
-    builtin_parser,
     chat_parser,
     check_capabilities,
     check_images,
     check_model,
     debug_info,
+    generate_parser,
     model_capabilities,
     open_stream,
 )
@@ -95,7 +95,7 @@ async def _answer(request: Request, run: RunRequest) -> Response:
         lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
     else:
         context = None if run.raw else stream.request.tokens
-        lines = generate_lines(run.name, stream, context=context, parser=builtin_parser(runner, run))
+        lines = generate_lines(run.name, stream, context=context, parser=generate_parser(runner, run, stream.prompt))
     counted = _counted(lines, request.app.state.metrics, started)
     return await _send(_held(counted, stack), stream=run.stream)
 
