@@ -56,15 +56,12 @@ class StandIn:
     script: dict[str, Any] = field(default_factory=dict)
     when: str = "read"
     received: list[Received] = field(default_factory=list)
-    loaded: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     context_length: int = 0
 
     def loader(self, store: Any, name: str, options: dict[str, Any]) -> StandInRunner:
         """``LoadedModels``' loader: a ``StandInRunner`` for ``name``."""
-        runner = StandInRunner(store, name, options, self)
-        self.loaded.append(runner.name)
-        return runner
+        return StandInRunner(store, name, options, self)
 
     @property
     def last(self) -> Received:

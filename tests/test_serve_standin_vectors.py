@@ -398,3 +398,12 @@ def test_generate_splits_thinking_as_chat_does(servers: dict[str, Server]) -> No
     lines = _objects(server.client.post("/api/generate", json={**body, "stream": True}).text)
     assert "".join(line.get("thinking", "") for line in lines) == "Let me think... "
     assert "".join(line["response"] for line in lines) == "The answer is 42."
+
+
+def test_keep_alive_zero_closes_the_runner_after_its_answer(servers: dict[str, Server]) -> None:
+    server = servers["generate-models"]
+    server.backend.script = {"content": "Bye"}
+    body = {"model": "test-system", "prompt": "Hello!", "stream": False, "keep_alive": 0}
+    assert server.client.post("/api/generate", json=body).json()["response"] == "Bye"
+    assert server.backend.closed[-1] == "test-system:latest"
+    assert "test-system:latest" not in [entry["name"] for entry in server.client.get("/api/ps").json()["models"]]
