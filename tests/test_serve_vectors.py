@@ -34,8 +34,16 @@ NOT_APPLIED = {
     "show.copilot_basename_empty_info": "needs create with remote_host (remote stubs)",
     "wait_for_stream.unknown_error": "Go's untyped progress channel: mfc's streams carry only dicts and errors",
     "wait_for_stream.unknown_type": "Go's untyped progress channel: mfc's streams carry only dicts and errors",
-    **{f"normalize.{i}": "embedding normalisation: with /api/embed in the next sitting" for i in range(9)},
-    **{f"filter_think_tags.{i}": "chat history preprocessing: with /api/chat in the next sitting" for i in range(5)},
+    **{
+        f"normalize.{i}": "embedding normalisation is llama-cpp-python's, inside Runner.embed (no function to feed):"
+        " /api/embed's unit norms are checked in test_serve_embed.py and test_ollama_client.py"
+        for i in range(9)
+    },
+    **{
+        f"filter_think_tags.{i}": "runs through /api/chat in test_serve_standin_vectors.py"
+        " (and as a function in test_output_vectors.py)"
+        for i in range(5)
+    },
 }
 
 APPLIED = {

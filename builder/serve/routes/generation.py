@@ -1,9 +1,10 @@
 """``POST /api/generate`` and ``POST /api/chat``: parse the request, take the model's turn
 in the server's ``LoadedModels``, open the runner's stream, and send its lines (NDJSON, or
 one object with ``stream: false``).  What is wrong with a request is answered before
-the first line, with Ollama's status and text; a failure after it is one last
-``{"error": …}`` line; a client that goes away cancels the generation.  ``answer_lines``
-is the part after parsing, which the OpenAI layer's routes share."""
+the first line (a backend that fails before its first chunk included), with Ollama's
+status and text; a failure after it is one last ``{"error": …}`` line; a client that
+goes away cancels the generation.  ``answer_lines`` is the part after parsing, which the
+OpenAI layer's routes share."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from builder.serve.run_request import (
     check_images,
     check_model,
     debug_info,
+    generate_parser,
     model_capabilities,
     open_stream,
 )
@@ -118,7 +120,8 @@ async def answer_lines(request: Request, run: RunRequest) -> dict[str, Any] | Li
     if run.chat:
         lines = chat_lines(run.name, stream, chat_parser(runner, run, stream.prompt))
     else:
-        lines = generate_lines(run.name, stream, context=None if run.raw else stream.request.tokens)
+        context = None if run.raw else stream.request.tokens
+        lines = generate_lines(run.name, stream, context=context, parser=generate_parser(runner, run, stream.prompt))
     return _held(_counted(lines, request.app.state.metrics, started), stack)
 
 
@@ -145,8 +148,8 @@ async def _counted(lines: Lines, metrics: Metrics, started: float) -> Lines:
 
 
 async def _send(lines: AsyncIterator[dict[str, Any]], *, stream: bool) -> Response:
-    if stream:
-        return await stream_response(lines)
+    if stream:  # the first line is awaited: a backend failing before it keeps its status
+        return await stream_response(lines, prime=True)
     gathered = [line async for line in lines]
     return GoJSONResponse(collapse(gathered))
 
