@@ -31,6 +31,7 @@ from serving import free_port, running, tiny_model
 import builder
 from builder.errors import RunError
 from builder.generation import TextChunk
+from builder.manifest import Config
 from builder.serve import app
 from builder.serve.models_loaded import LoadedModels
 
@@ -382,7 +383,7 @@ class _FailingStream:
 
 class _FailingRunner:
     capabilities = ("completion",)
-    view = type("View", (), {"template": None})()
+    view = type("View", (), {"template": None, "config": Config()})()
 
     def require(self, action: str) -> None:
         """Every action is allowed."""
