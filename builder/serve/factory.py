@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -23,8 +24,9 @@ from builder.serve.access_log import AccessLog
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
-from builder.serve.models_loaded import LoadedModels
-from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
+from builder.serve.models_loaded import LoadedModels, Loader, runner_loader
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, registry
+from builder.serve.scheduler import stored_model_bytes
 from builder.serve.shutdown import GracefulStop, Stopping
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
@@ -37,6 +39,8 @@ def app(
     keep_alive: int = DEFAULT_KEEP_ALIVE,
     max_loaded_models: int = 3,
     max_queue: int = 512,
+    context_length: int = 0,
+    loader: Loader | None = None,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
@@ -48,13 +52,24 @@ def app(
     does not say (``OLLAMA_KEEP_ALIVE``); ``max_loaded_models`` and ``max_queue`` are the
     scheduler's limits (``OLLAMA_MAX_LOADED_MODELS``, ``OLLAMA_MAX_QUEUE``: see
     ``LoadedModels``); the models still loaded are freed at shutdown.
+    ``context_length`` is the ``num_ctx`` of a model whose PARAMETERs and request do not
+    set it (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, 4096).  ``loader(store, name,
+    load_options)`` makes the runner of a model on its first use: ``builder.Runner`` unless
+    given (tests give a stand-in that answers without llama.cpp).
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
     ``Metrics``, answered at ``GET /metrics``; inside it, ``GracefulStop`` ends the
     streams when ``application.state.stopping`` is set (the server is shutting down).
     """
     the_store = as_store(store)
     stopping = Stopping()
-    loaded = LoadedModels(the_store, keep_alive=keep_alive, max_loaded=max_loaded_models, max_queue=max_queue)
+    loaded = LoadedModels(
+        the_store,
+        keep_alive=keep_alive,
+        loader=loader or runner_loader(context_length),
+        sizer=functools.partial(stored_model_bytes, context_length=context_length),
+        max_loaded=max_loaded_models,
+        max_queue=max_queue,
+    )
     metrics = Metrics(  # of the registry the application holds when scraped
         loaded=lambda: int(application.state.models.count()),
         queued=lambda: int(application.state.models.queue_depth()),
@@ -77,6 +92,7 @@ def app(
             *blobs.ROUTES,
             *create.ROUTES,
             *registry.ROUTES,
+            *openai.ROUTES,
         ],
         middleware=[Middleware(AccessLog, metrics=metrics), Middleware(GracefulStop, stopping=stopping), *middleware],
         exception_handlers={

@@ -56,6 +56,7 @@ def serve(
         keep_alive=settings.keep_alive,
         max_loaded_models=settings.max_loaded_models,
         max_queue=settings.max_queue,
+        context_length=settings.context_length,
     )
     server_config = uvicorn.Config(
         application,

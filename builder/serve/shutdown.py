@@ -8,8 +8,8 @@ ends.  Ollama closes every connection at once (a stream is cut where it is).
 
 >>> closing_words("application/x-ndjson")
 b'{"error":"the server is shutting down"}\\n'
->>> closing_words("text/event-stream")[:16]
-b'data: {"error":{'
+>>> closing_words("text/event-stream")[:16], closing_words("text/event-stream").endswith(b"data: [DONE]\\n\\n")
+(b'data: {"error":{', True)
 >>> closing_words("application/json") is None
 True
 """
@@ -30,13 +30,13 @@ SHUTTING_DOWN = "the server is shutting down"
 
 def closing_words(media_type: str) -> bytes | None:
     """The last line of a stream of ``media_type`` cut by the shutdown: Ollama's error
-    line (NDJSON), an OpenAI error event (SSE; ollama-api.md §10.3); ``None`` for a
-    response that does not stream lines."""
+    line (NDJSON), an OpenAI error event and ``[DONE]`` (SSE, as ``openai.sse`` ends a
+    stream that fails); ``None`` for a response that does not stream lines."""
     if media_type.startswith("application/x-ndjson"):
         return go_json({"error": SHUTTING_DOWN}) + b"\n"
     if media_type.startswith("text/event-stream"):
         error = {"message": SHUTTING_DOWN, "type": "api_error", "param": None, "code": None}
-        return b"data: " + go_json({"error": error}) + b"\n\n"
+        return b"data: " + go_json({"error": error}) + b"\n\ndata: [DONE]\n\n"
     return None
 
 

@@ -76,12 +76,13 @@ def _kv_shape(metadata: Mapping[str, Any], arch: str) -> dict[str, int]:
     return {"layers": layers, "kv_heads": kv_heads, "head_dim": head_dim}
 
 
-def stored_model_bytes(store: Any, name: str, options: dict[str, Any]) -> int:
+def stored_model_bytes(store: Any, name: str, options: dict[str, Any], *, context_length: int = 0) -> int:
     """The memory the stored model ``name`` needs with these load-time options: its
-    GGUF file and KV cache (``scheduler.memory.model_bytes``); 0 when it has no model
-    file to measure."""
+    GGUF file and KV cache for the ``num_ctx`` it would load with (the options', its
+    PARAMETERs', else ``context_length``, ``OLLAMA_CONTEXT_LENGTH``, else 4096:
+    ``run_options.effective_options``); 0 when it has no model file to measure."""
     from builder.manifest import MODEL
-    from builder.run_options import merge_options
+    from builder.run_options import effective_options
     from builder.show import load
 
     try:
@@ -91,7 +92,7 @@ def stored_model_bytes(store: Any, name: str, options: dict[str, Any]) -> int:
     layers = view.model.manifest.layers_of(MODEL)
     if not layers:
         return 0
-    num_ctx = int(merge_options(view.parameters, options).get("num_ctx") or 0)
+    num_ctx = int(effective_options(view.parameters, options, context_length=context_length)["num_ctx"])
     return model_bytes(store.blob_path(layers[-1].digest), num_ctx)
 
 
