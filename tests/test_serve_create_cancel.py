@@ -7,12 +7,12 @@ cancelled."""
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import asgi
 import pytest
 from ggufs import write_gguf
 
@@ -31,39 +31,14 @@ def files_of(store: Path) -> dict[str, bytes]:
     }
 
 
-async def call_and_go_away(application: Any, body: dict[str, Any], gone: threading.Event) -> list[dict[str, Any]]:
-    """POST ``body`` to ``/api/create``; the client disconnects once ``gone`` is set."""
-    sent: list[dict[str, Any]] = []
-    read = False
+async def call_and_go_away(application: Any, body: dict[str, Any], building: threading.Event) -> None:
+    """POST ``body`` to ``/api/create``; the client disconnects once the build runs."""
 
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if not read:
-            read = True
-            return {"type": "http.request", "body": json.dumps(body).encode(), "more_body": False}
-        while not gone.is_set():
+    async def gone() -> None:
+        while not building.is_set():
             await asyncio.sleep(0.01)
-        return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/create",
-        "raw_path": b"/api/create",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:11434"), (b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 11434),
-    }
-    await application(scope, receive, send)
-    return sent
+    await asgi.post(application, "/api/create", body, gone=gone)
 
 
 @pytest.mark.parametrize("stream", [True, False])

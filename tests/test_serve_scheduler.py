@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asgi
 import pytest
 from serving import tiny_model
 from starlette.testclient import TestClient
@@ -395,3 +396,30 @@ def test_the_limits_and_the_grace_period_from_the_environment() -> None:
     assert (defaults.max_loaded_models, defaults.max_queue, defaults.shutdown_grace_seconds) == (3, 512, 10)
     assert defaults.warnings == ("invalid MFC_SHUTDOWN_GRACE 'soon', using the default 10s",)
     assert ServerConfig.from_env({"MFC_SHUTDOWN_GRACE": "-1"}).shutdown_grace_seconds is None  # no limit
+
+
+def test_a_client_gone_while_waiting_for_a_load_is_a_499_and_loads_nothing(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        tiny_model(tmp_path / name, tmp_path / "store", name, "", **{"general.architecture": "llama"})
+    machine = Machine(gate=threading.Event())
+    application = app(store=tmp_path / "store", loader=machine.load)
+    models = application.state.models
+
+    async def depth(count: int) -> None:
+        while models.queue_depth() != count:
+            await asyncio.sleep(0.01)
+
+    async def run() -> tuple[list[dict[str, Any]], int]:
+        first = asyncio.create_task(asgi.post(application, "/api/generate", {"model": "a"}))  # loads a
+        await depth(1)
+        body = {"model": "b", "prompt": "hi", "stream": False}
+        second = await asgi.post(application, "/api/generate", body, gone=lambda: depth(2))
+        left = models.queue_depth()
+        machine.gate.set()  # type: ignore[union-attr]
+        await first
+        return second, left
+
+    second, left = asyncio.run(run())
+    assert (asgi.status(second), json.loads(asgi.body(second))) == (499, {"error": "request canceled"})
+    assert left == 1  # its place in the queue was given up
+    assert [stand.name for stand in machine.made] == ["a"]  # b never loaded

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import asgi
 import pytest
 from serving import tiny_model
 from standin import StandIn, StandInRunner
@@ -59,37 +60,13 @@ async def stop_after_the_first_line(application: Any, path: str, body: Mapping[s
     """POST ``body`` to ``path``; once the first line of the answer is sent, the server
     begins to stop.  The body's pieces, as sent."""
     pieces: list[bytes] = []
-    read = False
 
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if not read:
-            read = True
-            return {"type": "http.request", "body": json.dumps(body).encode(), "more_body": False}
-        await asyncio.Event().wait()  # the client stays
-        raise AssertionError("unreachable")
+    def seen(piece: bytes) -> None:
+        pieces.append(piece)
+        if len(pieces) == 1:
+            application.state.stopping.set()
 
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body" and message.get("body"):
-            pieces.append(message["body"])
-            if len(pieces) == 1:
-                application.state.stopping.set()
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:11434"), (b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 11434),
-    }
-    await asyncio.wait_for(application(scope, receive, send), 30)
+    await asgi.post(application, path, body, on_body=seen)
     return pieces
 
 

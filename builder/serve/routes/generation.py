@@ -37,7 +37,7 @@ from builder.serve.run_request import (
     model_capabilities,
     open_stream,
 )
-from builder.serve.streaming import stream_response
+from builder.serve.streaming import stream_response, until_disconnected
 
 
 def models_of(request: Request) -> LoadedModels:
@@ -108,9 +108,9 @@ async def answer_lines(request: Request, run: RunRequest) -> dict[str, Any] | Li
     stack = contextlib.AsyncExitStack()
     try:
         with ollama_errors(not_found=f"model '{run.name}' not found"):
-            runner = await stack.enter_async_context(
-                models.use(run.name, options=run.options, keep_alive=run.keep_alive)
-            )
+            using = models.use(run.name, options=run.options, keep_alive=run.keep_alive)
+            # a client gone while its request waits for the model: 499, and no load for it
+            runner = await until_disconnected(request, stack.enter_async_context(using))
         ready = time.perf_counter()
         if run.empty:
             await stack.aclose()
