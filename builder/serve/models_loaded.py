@@ -351,6 +351,7 @@ class LoadedModels:
         total = 0
         for entry in list(self._models.values()):
             count = getattr(entry.runner, "waiting", 0)
+            count = count() if callable(count) else count
             total += count if isinstance(count, int) and not isinstance(count, bool) else 0
         return total
 
