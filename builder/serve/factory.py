@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -25,6 +26,8 @@ from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_
 from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels, Loader, runner_loader
 from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, registry
+from builder.serve.scheduler import stored_model_bytes
+from builder.serve.shutdown import GracefulStop, Stopping
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -34,6 +37,8 @@ def app(
     *,
     middleware: Sequence[Middleware] = (),
     keep_alive: int = DEFAULT_KEEP_ALIVE,
+    max_loaded_models: int = 3,
+    max_queue: int = 512,
     context_length: int = 0,
     loader: Loader | None = None,
 ) -> Starlette:
@@ -44,17 +49,32 @@ def app(
     configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
-    does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
+    does not say (``OLLAMA_KEEP_ALIVE``); ``max_loaded_models`` and ``max_queue`` are the
+    scheduler's limits (``OLLAMA_MAX_LOADED_MODELS``, ``OLLAMA_MAX_QUEUE``: see
+    ``LoadedModels``); the models still loaded are freed at shutdown.
     ``context_length`` is the ``num_ctx`` of a model whose PARAMETERs and request do not
     set it (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, 4096).  ``loader(store, name,
     load_options)`` makes the runner of a model on its first use: ``builder.Runner`` unless
     given (tests give a stand-in that answers without llama.cpp).
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
-    ``Metrics``, answered at ``GET /metrics``.
+    ``Metrics``, answered at ``GET /metrics``; inside it, ``GracefulStop`` ends the
+    streams when ``application.state.stopping`` is set (the server is shutting down).
     """
     the_store = as_store(store)
-    loaded = LoadedModels(the_store, keep_alive=keep_alive, loader=loader or runner_loader(context_length))
-    metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
+    stopping = Stopping()
+    loaded = LoadedModels(
+        the_store,
+        keep_alive=keep_alive,
+        loader=loader or runner_loader(context_length),
+        sizer=functools.partial(stored_model_bytes, context_length=context_length),
+        max_loaded=max_loaded_models,
+        max_queue=max_queue,
+    )
+    metrics = Metrics(  # of the registry the application holds when scraped
+        loaded=lambda: int(application.state.models.count()),
+        queued=lambda: int(application.state.models.queue_depth()),
+        waiting=lambda: int(application.state.models.waiting()),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[None]:
@@ -74,7 +94,7 @@ def app(
             *registry.ROUTES,
             *openai.ROUTES,
         ],
-        middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
+        middleware=[Middleware(AccessLog, metrics=metrics), Middleware(GracefulStop, stopping=stopping), *middleware],
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,
@@ -86,4 +106,5 @@ def app(
     application.state.store = the_store
     application.state.models = loaded
     application.state.metrics = metrics
+    application.state.stopping = stopping
     return application

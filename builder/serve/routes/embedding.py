@@ -5,6 +5,7 @@ shapes, texts and statuses (ollama-api.md §7): the runner's failures are 400 on
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from starlette.routing import Route
 from builder.errors import RunError
 from builder.names import name_problem
 from builder.serve.decoding import EMBED, EMBEDDINGS, model_field, read_body
-from builder.serve.durations import keep_alive_from_json
+from builder.serve.durations import keep_alive_from_json, request_timings
 from builder.serve.encoding import GoJSONResponse, go_quote
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
 from builder.serve.routes.generation import models_of
@@ -81,6 +82,7 @@ async def _embed(
 ) -> dict[str, Any]:
     """The runner's ``Embeddings`` for ``texts`` as a dict (``{}`` when there are none:
     the model is only loaded)."""
+    started = time.perf_counter()
     if name_problem(name):
         raise InvalidRequest("invalid model name")
     models = models_of(request)
@@ -89,6 +91,7 @@ async def _embed(
         await run_in_threadpool(check_model, models.store, name)
     options = body.get("options")
     async with models.use(name, options=options, keep_alive=keep_alive) as runner:
+        ready = time.perf_counter()
         if not texts:
             return {}
         dimensions = body.get("dimensions")
@@ -99,8 +102,7 @@ async def _embed(
             )
         except RunError as error:
             raise ApiError(status, str(error), code=error.code) from None
-    answer: dict[str, Any] = result.to_dict()
-    return answer
+    return request_timings(started, ready, result.to_dict())
 
 
 ROUTES = [

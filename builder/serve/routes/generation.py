@@ -21,6 +21,7 @@ from starlette.routing import Route
 from builder.names import name_problem
 from builder.serve.answers import chat_lines, collapse, debug_answer, generate_lines, shortcut
 from builder.serve.decoding import CHAT, GENERATE, model_field, read_body
+from builder.serve.durations import timed
 from builder.serve.encoding import GoJSONResponse
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
 from builder.serve.metrics import Metrics
@@ -36,7 +37,7 @@ from builder.serve.run_request import (
     model_capabilities,
     open_stream,
 )
-from builder.serve.streaming import stream_response
+from builder.serve.streaming import stream_response, until_disconnected
 
 
 def models_of(request: Request) -> LoadedModels:
@@ -107,9 +108,10 @@ async def answer_lines(request: Request, run: RunRequest) -> dict[str, Any] | Li
     stack = contextlib.AsyncExitStack()
     try:
         with ollama_errors(not_found=f"model '{run.name}' not found"):
-            runner = await stack.enter_async_context(
-                models.use(run.name, options=run.options, keep_alive=run.keep_alive)
-            )
+            using = models.use(run.name, options=run.options, keep_alive=run.keep_alive)
+            # a client gone while its request waits for the model: 499, and no load for it
+            runner = await until_disconnected(request, stack.enter_async_context(using))
+        ready = time.perf_counter()
         if run.empty:
             await stack.aclose()
             return shortcut(run.name, "load", chat=run.chat)
@@ -122,7 +124,7 @@ async def answer_lines(request: Request, run: RunRequest) -> dict[str, Any] | Li
     else:
         context = None if run.raw else stream.request.tokens
         lines = generate_lines(run.name, stream, context=context, parser=generate_parser(runner, run, stream.prompt))
-    return _held(_counted(lines, request.app.state.metrics, started), stack)
+    return _held(_counted(timed(lines, started, ready), request.app.state.metrics, started), stack)
 
 
 async def _held(lines: Lines, stack: contextlib.AsyncExitStack) -> Lines:
