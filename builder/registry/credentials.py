@@ -146,6 +146,24 @@ def save_credentials(host: str, credentials: Credentials) -> Path:
     return path
 
 
+def login(host: str, username: str, secret: str) -> Path:
+    """Save ``username`` and ``secret`` for ``host`` (``mfc login``): the file written.
+
+    >>> import os, tempfile
+    >>> os.environ["MFC_CONFIG_DIR"] = tempfile.mkdtemp()
+    >>> login("registry.example", "ci", "s3cret").name, find_credentials("registry.example")
+    ('auth.json', Credentials(username='ci'))
+    >>> logout("registry.example"), find_credentials("registry.example")
+    (True, None)
+    """
+    return save_credentials(host, Credentials(username, secret))
+
+
+def logout(host: str) -> bool:
+    """Forget what ``login`` saved for ``host``; whether there was something."""
+    return forget_credentials(host)
+
+
 def forget_credentials(host: str) -> bool:
     """Remove ``host`` from mfc's file; whether it was there."""
     path = mfc_auth_file()
