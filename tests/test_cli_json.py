@@ -135,7 +135,7 @@ CASES = [
     (["convert", "nothing", "-o", "out.gguf", "--json"], 1, "failure"),
     (["convert", "-o", "out.gguf", "--json"], 2, "failure"),
     (["pull", "127.0.0.1:9/library/nothing", "--insecure", "--json", *STORE], 1, "failure"),
-    (["pull", "127.0.0.1:9/Library/Upper", "--json", *STORE], 1, "failure"),
+    (["pull", "http://127.0.0.1:9/library/plain", "--json", *STORE], 1, "failure"),  # needs --insecure
     (["push", "127.0.0.1:9/library/nothing", "--json", *STORE], 1, "failure"),
     (["push", "--json", *STORE], 2, "failure"),
     (["login", "127.0.0.1:9", "-u", "ci", "--password-stdin", "--json"], 2, "failure"),  # empty password

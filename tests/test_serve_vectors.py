@@ -29,7 +29,7 @@ NOT_APPLIED = {
     "v1_models.one_model": "the OpenAI layer (/v1) comes in the next sitting",
     "v1_models.retrieve": "the OpenAI layer (/v1) comes in the next sitting",
     "v1_models.matches_tags": "the OpenAI layer (/v1) comes in the next sitting",
-    "case_insensitive_names": "needs create, pull and push against a registry (not wired yet)",
+    "case_insensitive_names": "replayed against a real registry in test_serve_registry.py",
     "show.projector_info": "mfc build does not store a projector layer yet",
     "show.template_selected": "a GGUF's Jinja chat template as the runtime template: with the renderers",
     "show.copilot_basename_overwrite": "needs create with remote_host and info (remote stubs)",

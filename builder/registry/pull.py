@@ -86,12 +86,13 @@ def pull(
         report(Event("verifying sha256 digest"))
         report(Event("writing manifest"))
         with the_store.locked():
-            digest = the_store.write_manifest_bytes(ref.name, data)
+            stored = the_store.resolve(ref.name)  # a name already stored keeps its case
+            digest = the_store.write_manifest_bytes(stored, data)
         report(Event("success"))
     finally:
         if own:
             registry.close()
-    return PullResult(ref.name.display(), digest, tuple(downloaded), tuple(reused))
+    return PullResult(stored.display(), digest, tuple(downloaded), tuple(reused))
 
 
 def _manifest(registry: RegistryClient, ref: Reference) -> bytes:

@@ -2,7 +2,9 @@
 
 Names are Ollama's (``builder.names``: default host ``registry.ollama.ai``, namespace
 ``library``, tag ``latest``); the repository is ``namespace/model``.  ``insecure`` means
-plain HTTP, as in Ollama; a name written ``http://…`` needs it.
+plain HTTP, as in Ollama; a name written ``http://…`` needs it.  The repository is
+sent in lower case: OCI registries require it, and Ollama's own registry matches names
+without regard to case, as the store does (the tag keeps its case: OCI tags have one).
 
 >>> ref = Reference.parse("127.0.0.1:5000/team/tiny:v1", insecure=True)
 >>> ref.base_url, ref.repository, ref.tag
@@ -11,10 +13,8 @@ plain HTTP, as in Ollama; a name written ``http://…`` needs it.
 'http://127.0.0.1:5000/v2/team/tiny/manifests/v1'
 >>> Reference.parse("tiny").base_url
 'https://registry.ollama.ai'
->>> Reference.parse("127.0.0.1:5000/Team/tiny")  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-  ...
-builder.registry.errors.RegistryError: repository 'Team/tiny' must be lower case for an OCI registry (...)
+>>> Reference.parse("127.0.0.1:5000/Team/Tiny:V1").manifest_url()
+'https://127.0.0.1:5000/v2/team/tiny/manifests/V1'
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ class Reference:
         name = parse_name(text) if isinstance(text, str) else text
         if name.scheme == "http" and not insecure:
             raise RegistryError(f"insecure protocol http ({name}): pass --insecure to use plain HTTP")
-        repository = f"{name.namespace}/{name.model}"
-        if repository != repository.lower():
-            raise RegistryError(f"repository {repository!r} must be lower case for an OCI registry ({name})")
         return cls(name, insecure or name.scheme == "http")
 
     @property
@@ -49,7 +46,7 @@ class Reference:
 
     @property
     def repository(self) -> str:
-        return f"{self.name.namespace}/{self.name.model}"
+        return f"{self.name.namespace}/{self.name.model}".lower()
 
     @property
     def tag(self) -> str:
