@@ -278,3 +278,43 @@ def redirecting_front(backend: Registry) -> Iterator[Registry]:
 
     with _threaded(Handler, port):
         yield Registry(f"127.0.0.1:{port}", backend.root, backend.log, seen)
+
+
+@contextlib.contextmanager
+def dropping_front(backend: Registry, *, drops: int) -> Iterator[Registry]:
+    """A registry front whose first ``drops`` blob answers break off half way (the
+    headers promise the whole length; the connection closes after half of it)."""
+    port = free_port()
+    seen: list[str] = []
+    base = f"http://{backend.host}"
+    left = [drops]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(f"GET {self.path} {self.headers.get('Range', '')}")
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("range", "accept", "authorization")}
+            answer = httpx.get(base + self.path, headers=headers)
+            body = answer.content
+            self.send_response(answer.status_code)
+            for key, value in answer.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            if "/blobs/sha256:" in self.path and left[0] > 0 and len(body) > 1:
+                left[0] -= 1
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.end_headers()
+            self.wfile.write(body)
+
+    with _threaded(Handler, port):
+        yield Registry(f"127.0.0.1:{port}", backend.root, backend.log, seen)

@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from registries import PASSWORD, USER, Registry, TokenServer, htpasswd, redirecting_front, registry
+from registries import (
+    PASSWORD,
+    USER,
+    Registry,
+    TokenServer,
+    dropping_front,
+    htpasswd,
+    redirecting_front,
+    registry,
+)
 from serving import tiny_model
 
 import builder
@@ -140,6 +149,19 @@ def test_an_interrupted_pull_resumes_where_it_stopped(
     assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")
 
 
+def test_a_connection_that_drops_mid_blob_is_retried(tmp_path: Path, open_registry: Registry) -> None:
+    name = f"{open_registry.host}/library/dropped:latest"
+    digest = _model(tmp_path, tmp_path / "a", name, "", **{"test.padding": "y" * 2**20})
+    push(name, store=tmp_path / "a", insecure=True)
+    with dropping_front(open_registry, drops=2) as front:
+        pulled = pull(f"{front.host}/library/dropped:latest", store=tmp_path / "b", insecure=True)
+    assert pulled.digest == digest
+    assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")
+    model_gets = [line for line in front.requests if "/blobs/sha256:" in line]
+    assert len(model_gets) >= 3, "two answers broke off and were asked for again"
+    assert any(line.split()[-1].startswith("bytes=") and not line.endswith("bytes=0-") for line in model_gets[1:])
+
+
 def test_a_failed_push_leaves_no_manifest(tmp_path: Path, open_registry: Registry) -> None:
     name = f"{open_registry.host}/library/half:latest"
     _model(tmp_path, tmp_path / "a", name, "SYSTEM half\n")
@@ -260,3 +282,58 @@ def test_anonymous_token_pulls_a_public_repository(
     push(name, store=tmp_path / "a", insecure=True)
     shutil.rmtree(Path(os.environ["MFC_CONFIG_DIR"]))
     assert pull(name, store=tmp_path / "b", insecure=True).digest == digest
+
+
+PULL_SLOWLY = """
+import sys, time
+from builder.registry import download
+download.PARALLEL_FROM, download.PART_SIZE, download.SAVE_EVERY = 2**20, 2**21, 2**18
+from builder.registry import pull
+
+def slowly(event):
+    time.sleep(0.1)  # slow enough that twenty kills land before the pull can finish
+
+pull(sys.argv[1], store=sys.argv[2], insecure=True, progress=slowly)
+"""
+
+
+@pytest.mark.slow
+def test_a_pull_killed_at_random_points_never_leaves_a_broken_store(
+    tmp_path: Path, open_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import random
+    import subprocess
+    import sys
+    import time
+
+    from serving import REPO
+
+    name = f"{open_registry.host}/library/killed:latest"
+    digest = _model(tmp_path, tmp_path / "a", name, "", **{"test.padding": "z" * (24 * 2**20)})
+    push(name, store=tmp_path / "a", insecure=True)
+    store = builder.Store(tmp_path / "b")
+    chance = random.Random(20)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    interrupted = 0
+    for _ in range(20):
+        process = subprocess.Popen([sys.executable, "-c", PULL_SLOWLY, name, str(store.root)], env=env)
+        time.sleep(chance.uniform(0.2, 1.0))
+        process.kill()
+        process.wait()
+        for path in store.blobs.iterdir() if store.blobs.exists() else ():
+            if path.name.startswith("sha256-") and len(path.name) == 71:
+                assert "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() == path.name.replace("-", ":")
+        model = store.find_optional(name)
+        if model is None:
+            interrupted += 1
+        else:
+            assert all(store.has_blob(layer.digest) for layer in (*model.manifest.layers, model.manifest.config))
+    assert interrupted >= 15, "most kills landed before the pull finished"
+    seen: list[Event] = []
+    monkeypatch.setattr(download_module, "PARALLEL_FROM", 2**20)  # the parts the killed pulls fetched
+    monkeypatch.setattr(download_module, "PART_SIZE", 2**21)
+    assert pull(name, store=tmp_path / "b", insecure=True, progress=seen.append).digest == digest
+    assert next(event.completed for event in seen if event.total > 2**20) > 0, "the last pull resumed"
+    assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")
+    assert not [path for path in store.blobs.iterdir() if "partial" in path.name]

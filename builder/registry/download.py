@@ -16,9 +16,12 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import httpx
 
 from builder.registry.client import RegistryClient
 from builder.registry.errors import RegistryError
@@ -32,6 +35,8 @@ MAX_PARALLEL = 4
 CHUNK = 2**20
 #: How often (bytes per part) the record of what each part has received is saved.
 SAVE_EVERY = 8 * 2**20
+#: How often a range is asked for again after its connection dropped.
+RETRIES = 5
 
 Report = Callable[[int], None]  # bytes received so far, over all parts
 
@@ -113,6 +118,67 @@ def download_blob(client: RegistryClient, ref: Reference, store: Store, digest: 
     return created
 
 
+class _Dropped(Exception):
+    """The connection broke, or ended, before the range was complete: worth retrying."""
+
+
+def _fetch_range(
+    client: RegistryClient,
+    ref: Reference,
+    digest: str,
+    handle: int,
+    span: tuple[int, int, int],
+    received: Callable[[int], None],
+    stop: threading.Event,
+) -> None:
+    """One request for the bytes ``offset:end`` of the blob (``span`` is start, offset,
+    end; the whole blob, unranged, when ``offset`` is 0 and ``start``/``end`` cover it
+    and ``received`` is told the new offset after each write)."""
+    start, offset, end = span
+    ranged = not (start == 0 and offset == 0 and end == _size_of(handle))
+    headers = {"Range": f"bytes={offset}-{end - 1}"} if ranged else {}
+    what = f"pull blob: {ref} {digest}"
+    with client.stream("GET", ref.blob_url(digest), scope=ref.scope("pull"), headers=headers, what=what) as answer:
+        if answer.status_code >= 400:
+            answer.read()
+            raise RegistryError.from_response("pull blob", f"{ref} {digest}", answer.status_code, answer.content)
+        if ranged and answer.status_code != 206:
+            raise _NoRanges
+        try:
+            for chunk in answer.iter_bytes():
+                if stop.is_set():
+                    return
+                if len(chunk) > end - offset:
+                    raise RegistryError(f"{what}: the registry sent more bytes than the blob has")
+                os.pwrite(handle, chunk, offset)
+                offset += len(chunk)
+                received(offset)
+        except httpx.TransportError as error:
+            raise _Dropped(str(error) or type(error).__name__) from None
+    if offset != end:
+        raise _Dropped(f"the answer ended {end - offset} bytes early")
+
+
+def _size_of(handle: int) -> int:
+    return os.fstat(handle).st_size
+
+
+def _retrying(what: str, attempt: Callable[[], None], stop: threading.Event) -> None:
+    """``attempt()`` until it completes, again after a dropped connection (``RETRIES``
+    times, waiting a little longer each time); other errors go through at once."""
+    for tries in range(RETRIES + 1):
+        try:
+            attempt()
+            return
+        except (_Dropped, RegistryError) as error:
+            retry = isinstance(error, _Dropped) or (isinstance(error, RegistryError) and error.status == 0)
+            if not retry or tries == RETRIES or stop.is_set():
+                if isinstance(error, _Dropped):
+                    raise RegistryError(f"{what}: the connection dropped {tries + 1} times ({error})") from None
+                raise
+            time.sleep(min(0.2 * 2**tries, 5.0))
+
+
 def _fetch_parts(
     client: RegistryClient, ref: Reference, digest: str, handle: int, parts: _Parts, report: Report
 ) -> None:
@@ -125,37 +191,23 @@ def _fetch_parts(
 
     def fetch(index: int) -> None:
         start, end = parts.parts[index]
-        if stop.is_set():
-            return
-        offset = start + parts.done[index]
-        whole = len(parts.parts) == 1 and offset == 0
-        headers = {} if whole else {"Range": f"bytes={offset}-{end - 1}"}
-        with client.stream(
-            "GET", ref.blob_url(digest), scope=ref.scope("pull"), headers=headers, what=f"blob {digest}"
-        ) as answer:
-            if answer.status_code >= 400:
-                answer.read()
-                raise RegistryError.from_response("pull blob", f"{ref} {digest}", answer.status_code, answer.content)
-            if not whole and answer.status_code != 206:
-                raise _NoRanges
-            unsaved = 0
-            for chunk in answer.iter_bytes(CHUNK):
-                if stop.is_set():
-                    return
-                room = end - offset
-                if len(chunk) > room:
-                    raise RegistryError(f"pull blob: {ref} {digest}: the registry sent more bytes than the blob has")
-                os.pwrite(handle, chunk, offset)
-                offset += len(chunk)
-                unsaved += len(chunk)
-                with parts.lock:
-                    parts.done[index] = offset - start
-                report(parts.total())
-                if unsaved >= SAVE_EVERY:
-                    parts.save()
-                    unsaved = 0
-        if offset != end:
-            raise RegistryError(f"pull blob: {ref} {digest}: the connection ended {end - offset} bytes early")
+        unsaved = [0]
+
+        def received(offset: int) -> None:
+            with parts.lock:
+                unsaved[0] += offset - start - parts.done[index]
+                parts.done[index] = offset - start
+            report(parts.total())
+            if unsaved[0] >= SAVE_EVERY:
+                parts.save()
+                unsaved[0] = 0
+
+        def attempt() -> None:
+            span = (start, start + parts.done[index], end)
+            _fetch_range(client, ref, digest, handle, span, received, stop)
+
+        if not stop.is_set():
+            _retrying(f"pull blob: {ref} {digest}", attempt, stop)
 
     try:
         with ThreadPoolExecutor(min(MAX_PARALLEL, len(todo))) as pool:
@@ -174,19 +226,14 @@ def _fetch_parts(
 
 
 def _fetch_whole(client: RegistryClient, ref: Reference, digest: str, handle: int, size: int, report: Report) -> None:
-    offset = 0
-    with client.stream("GET", ref.blob_url(digest), scope=ref.scope("pull"), what=f"blob {digest}") as answer:
-        if answer.status_code >= 400:
-            answer.read()
-            raise RegistryError.from_response("pull blob", f"{ref} {digest}", answer.status_code, answer.content)
-        for chunk in answer.iter_bytes(CHUNK):
-            if offset + len(chunk) > size:
-                raise RegistryError(f"pull blob: {ref} {digest}: the registry sent more bytes than the blob has")
-            os.pwrite(handle, chunk, offset)
-            offset += len(chunk)
-            report(offset)
-    if offset != size:
-        raise RegistryError(f"pull blob: {ref} {digest}: the connection ended {size - offset} bytes early")
+    """The blob in one unranged answer (a registry that ignores ``Range``): a retry
+    starts again from the first byte."""
+    stop = threading.Event()
+    _retrying(
+        f"pull blob: {ref} {digest}",
+        lambda: _fetch_range(client, ref, digest, handle, (0, 0, size), report, stop),
+        stop,
+    )
 
 
 def _sha256(path: Path) -> str:
