@@ -287,7 +287,7 @@ def test_anonymous_token_pulls_a_public_repository(
 PULL_SLOWLY = """
 import sys, time
 from builder.registry import download
-download.PARALLEL_FROM, download.PART_SIZE, download.SAVE_EVERY = 2**20, 2**21, 2**18
+download.PARALLEL_FROM, download.PART_SIZE, download.SAVE_EVERY = 2**20, 2**21, 2**16
 from builder.registry import pull
 
 def slowly(event):
@@ -318,7 +318,7 @@ def test_a_pull_killed_at_random_points_never_leaves_a_broken_store(
     interrupted = 0
     for _ in range(20):
         process = subprocess.Popen([sys.executable, "-c", PULL_SLOWLY, name, str(store.root)], env=env)
-        time.sleep(chance.uniform(0.2, 1.0))
+        time.sleep(chance.uniform(0.3, 1.2))
         process.kill()
         process.wait()
         for path in store.blobs.iterdir() if store.blobs.exists() else ():
