@@ -6,6 +6,7 @@ credentials from mfc login, Docker's config.json and a credential helper."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -301,9 +302,7 @@ pull(sys.argv[1], store=sys.argv[2], insecure=True, progress=slowly)
 def test_a_pull_killed_at_random_points_never_leaves_a_broken_store(
     tmp_path: Path, open_registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hashlib
     import random
-    import subprocess
     import sys
     import time
 
@@ -337,3 +336,89 @@ def test_a_pull_killed_at_random_points_never_leaves_a_broken_store(
     assert next(event.completed for event in seen if event.total > 2**20) > 0, "the last pull resumed"
     assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")
     assert not [path for path in store.blobs.iterdir() if "partial" in path.name]
+
+
+# ---- the OCI form --------------------------------------------------------------------------------
+
+
+def test_the_oci_form_is_read_by_skopeo_and_pulled_with_the_same_id(tmp_path: Path, open_registry: Registry) -> None:
+    name = f"{open_registry.host}/library/oci-form:v1"
+    digest = _model(tmp_path, tmp_path / "a", name, "SYSTEM oci\nLICENSE MIT\n")
+    pushed = push(name, store=tmp_path / "a", insecure=True, format="oci")
+    assert pushed.digest == digest and len(pushed.uploaded) == 5  # model, system, license, config, ModelPack config
+    raw = json.loads(
+        subprocess.run(
+            ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{name}"], capture_output=True, check=True
+        ).stdout
+    )
+    assert raw["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+    assert raw["artifactType"] == "application/vnd.cncf.model.manifest.v1+json"
+    subprocess.run(
+        ["skopeo", "copy", "--src-tls-verify=false", f"docker://{name}", f"dir:{tmp_path / 'copied'}"],
+        capture_output=True,
+        check=True,
+    )
+    copied = {path.name for path in (tmp_path / "copied").iterdir()}
+    assert {blob.removeprefix("sha256-") for blob in _blobs(tmp_path / "a")} <= copied
+    pulled = pull(name, store=tmp_path / "b", insecure=True)
+    assert pulled.digest == digest
+    assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")
+
+
+def _oci_layout(folder: Path, store: Path, name: str, tag: str) -> None:
+    """An OCI image layout (what `skopeo copy oci:…` reads) holding the OCI form of ``name``."""
+    from builder.registry.oci import OCI_MANIFEST, oci_form
+
+    stored = builder.Store(store)
+    model = stored.find(name)
+    config = json.loads(stored.read_blob(model.manifest.config.digest))
+    manifest, modelpack = oci_form(model.path.read_bytes(), config, name)
+    blobs = folder / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    for data in (manifest, modelpack):
+        (blobs / hashlib.sha256(data).hexdigest()).write_bytes(data)
+    for layer in (*model.manifest.layers, model.manifest.config):
+        shutil.copyfile(stored.blob_path(layer.digest), blobs / layer.digest.removeprefix("sha256:"))
+    (folder / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+    entry = {
+        "mediaType": OCI_MANIFEST,
+        "digest": "sha256:" + hashlib.sha256(manifest).hexdigest(),
+        "size": len(manifest),
+        "annotations": {"org.opencontainers.image.ref.name": tag},
+    }
+    (folder / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [entry]}))
+
+
+def test_a_model_copied_by_skopeo_from_an_oci_layout_is_pulled(tmp_path: Path, open_registry: Registry) -> None:
+    digest = _model(tmp_path, tmp_path / "a", "local/layout:v1", "SYSTEM from a layout\n")
+    _oci_layout(tmp_path / "layout", tmp_path / "a", "local/layout:v1", "v1")
+    target = f"{open_registry.host}/library/from-layout:v1"
+    subprocess.run(
+        ["skopeo", "copy", "--dest-tls-verify=false", f"oci:{tmp_path / 'layout'}:v1", f"docker://{target}"],
+        capture_output=True,
+        check=True,
+    )
+    assert pull(target, store=tmp_path / "b", insecure=True).digest == digest
+
+
+def test_an_oci_artifact_of_another_tool_is_refused_clearly(tmp_path: Path, open_registry: Registry) -> None:
+    digest = _model(tmp_path, tmp_path / "a", "local/other:v1")
+    _oci_layout(tmp_path / "layout", tmp_path / "a", "local/other:v1", "v1")
+    index = json.loads((tmp_path / "layout" / "index.json").read_text())
+    blobs = tmp_path / "layout" / "blobs" / "sha256"
+    old = index["manifests"][0]["digest"].removeprefix("sha256:")
+    manifest = json.loads((blobs / old).read_bytes())
+    del manifest["annotations"]
+    data = json.dumps(manifest).encode()
+    (blobs / hashlib.sha256(data).hexdigest()).write_bytes(data)
+    index["manifests"][0].update(digest="sha256:" + hashlib.sha256(data).hexdigest(), size=len(data))
+    (tmp_path / "layout" / "index.json").write_text(json.dumps(index))
+    target = f"{open_registry.host}/library/foreign:v1"
+    subprocess.run(
+        ["skopeo", "copy", "--dest-tls-verify=false", f"oci:{tmp_path / 'layout'}:v1", f"docker://{target}"],
+        capture_output=True,
+        check=True,
+    )
+    with pytest.raises(RegistryError, match="carries no Ollama manifest"):
+        pull(target, store=tmp_path / "b", insecure=True)
+    assert digest and builder.Store(tmp_path / "b").find_optional(target) is None

@@ -66,10 +66,19 @@ def pull_command(name: str, insecure: bool, store_root: str | None, as_json: boo
 
 @click.command("push")
 @click.argument("name")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["ollama", "oci"]),
+    default="ollama",
+    show_default=True,
+    help="ollama: Docker schema 2, as Ollama pushes (Ollama can pull it); oci: an OCI artifact with CNCF "
+    "ModelPack media types, for OCI-only registries and tools (mfc pulls both).",
+)
 @insecure_option
 @store_option
 @json_option
-def push_command(name: str, insecure: bool, store_root: str | None, as_json: bool) -> None:
+def push_command(name: str, form: str, insecure: bool, store_root: str | None, as_json: bool) -> None:
     """Push the stored model NAME (host/namespace/model:tag) to its registry.
 
     Blobs the registry has are skipped, and mounted from the repository they came from
@@ -81,7 +90,7 @@ def push_command(name: str, insecure: bool, store_root: str | None, as_json: boo
     from builder import push
 
     progress = _progress(as_json)
-    result = push(name, store=store_root, insecure=insecure, progress=progress)
+    result = push(name, store=store_root, insecure=insecure, progress=progress, format=form)
     _close(progress)
     if as_json:
         echo_json({"ok": True, **result.to_dict()})

@@ -1,6 +1,7 @@
 """``pull``: a model from a registry into the store.
 
-The manifest is fetched first (Docker schema 2 or OCI image manifest), then each blob
+The manifest is fetched first (Docker schema 2, or the OCI form of ``oci.py``, from
+which the Ollama manifest is taken), then each blob
 the store lacks (layers, then the config) is downloaded and verified
 (``download.py``); the manifest is written last, as the registry's exact bytes (so the
 model ID is the registry's manifest digest), under the store's lock.  Until then nothing
@@ -20,10 +21,10 @@ from builder.manifest import Layer, Manifest
 from builder.registry.client import RegistryClient
 from builder.registry.download import download_blob
 from builder.registry.errors import RegistryError
+from builder.registry.oci import OCI_MANIFEST, is_oci, ollama_form
 from builder.registry.reference import Reference
 from builder.store import Store, StoreLike, as_store
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 ACCEPT = f"{DOCKER_MANIFEST}, {OCI_MANIFEST}"
 
@@ -112,6 +113,8 @@ def _manifest(registry: RegistryClient, ref: Reference) -> bytes:
     kind = answer.headers.get("content-type", "").split(";")[0].strip()
     if kind and kind not in (DOCKER_MANIFEST, OCI_MANIFEST, "application/json"):
         raise RegistryError(f"pull model manifest: {ref}: {kind} is not a model manifest")
+    if is_oci(kind if kind != "application/json" else "", data):
+        return ollama_form(data, str(ref))  # the Ollama manifest it carries (oci.py)
     return data
 
 

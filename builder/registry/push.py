@@ -14,6 +14,8 @@ per blob, ``pushing manifest``, ``success``.
 from __future__ import annotations
 
 import hashlib
+import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +28,9 @@ from builder.manifest import Layer
 from builder.names import parse_name
 from builder.registry.client import RegistryClient
 from builder.registry.errors import RegistryError
+from builder.registry.oci import MODEL_CONFIG, OCI_MANIFEST, oci_form
 from builder.registry.reference import Reference
-from builder.store import Store, StoreLike, as_store
+from builder.store import StoreLike, as_store, digest_of_bytes
 
 #: Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size.
 CHUNK_SIZE = 64 * 2**20
@@ -66,8 +69,13 @@ def push(
     progress: Progress | None = None,
     client: RegistryClient | None = None,
     chunk_size: int = CHUNK_SIZE,
+    format: str = "ollama",  # noqa: A002 - the CLI's --format
 ) -> PushResult:
-    """Push the stored model ``name`` (``host/namespace/model:tag``) to its registry."""
+    """Push the stored model ``name`` (``host/namespace/model:tag``) to its registry:
+    ``format="ollama"`` as Ollama pushes it (Docker schema 2), ``"oci"`` as an OCI
+    artifact (``oci.py``) that OCI-only registries and tools accept."""
+    if format not in ("ollama", "oci"):
+        raise RegistryError(f"unknown push format {format!r}: use ollama or oci")
     ref = Reference.parse(name, insecure=insecure)
     the_store = as_store(store)
     report = progress or _ignore
@@ -80,15 +88,26 @@ def push(
     own = client is None
     registry = client or RegistryClient(ref.host)
     outcome: dict[str, list[str]] = {"uploaded": [], "mounted": [], "present": []}
+    blobs = [(layer, the_store.blob_path(layer.digest)) for layer in (*model.manifest.layers, model.manifest.config)]
+    sent, media_type = data, model.manifest.media_type
+    scratch = tempfile.TemporaryDirectory(prefix="mfc-push-")  # the OCI form's config: not stored
+    if format == "oci":
+        config = json.loads(the_store.read_blob(model.manifest.config.digest))
+        sent, modelpack = oci_form(data, config if isinstance(config, dict) else {}, ref.name.display())
+        extra = Path(scratch.name) / "modelpack-config.json"
+        extra.write_bytes(modelpack)
+        blobs.append((Layer(MODEL_CONFIG, digest_of_bytes(modelpack), len(modelpack)), extra))
+        media_type = OCI_MANIFEST
     try:
-        for layer in (*model.manifest.layers, model.manifest.config):
+        for layer, path in blobs:
             status = f"pushing {layer.digest.removeprefix('sha256:')[:12]}"
-            how = _push_blob(registry, ref, the_store, layer, status, report, chunk_size)
+            how = _push_blob(registry, ref, path, layer, status, report, chunk_size)
             outcome[how].append(layer.digest)
         report(Event("pushing manifest"))
-        _put_manifest(registry, ref, data, model.manifest.media_type)
+        _put_manifest(registry, ref, sent, media_type)
         report(Event("success"))
     finally:
+        scratch.cleanup()
         if own:
             registry.close()
     return PushResult(
@@ -101,7 +120,7 @@ def push(
 
 
 def _push_blob(
-    registry: RegistryClient, ref: Reference, store: Store, layer: Layer, status: str, report: Progress, chunk: int
+    registry: RegistryClient, ref: Reference, path: Path, layer: Layer, status: str, report: Progress, chunk: int
 ) -> str:
     scope = ref.scope("pull", "push")
     what = f"blob {layer.digest}"
@@ -123,7 +142,6 @@ def _push_blob(
     if started.status_code != 202:
         raise RegistryError.from_response("push blob", f"{ref} {layer.digest}", started.status_code, started.content)
     location = _location(started, ref, layer)
-    path = store.blob_path(layer.digest)
 
     def sent(done: int) -> None:
         report(Event(status, layer.size, done, digest=layer.digest))
