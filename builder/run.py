@@ -30,14 +30,13 @@ from builder.errors import CapabilityError, OptionError, RunError, StoreError
 from builder.generation import Embeddings, Generation
 from builder.manifest import ADAPTER, DRAFT, MODEL, PROJECTOR
 from builder.prompts import DEFAULT_TEMPLATE, GoTemplate, JinjaChatTemplate, Message, PromptFormat, conversation, fit
-from builder.run_options import LOAD_OPTIONS, merge_options, request_options, sampling
+from builder.run_options import DEFAULT_NUM_CTX as DEFAULT_NUM_CTX  # where it used to be defined
+from builder.run_options import LOAD_OPTIONS, effective_options, request_options, sampling
 from builder.show import ModelView, capabilities, load
 from builder.store import StoreLike, as_store
 from builder.streaming import GenerationStream, Request, Signal, Slot, Turn
 from modelfile.gguf_metadata import GGUFError, read_metadata
 from modelfile.go.fmt import go_quote
-
-DEFAULT_NUM_CTX = 4096  # Ollama's choice on a machine without a large GPU
 
 Format = str | Mapping[str, Any] | None
 
@@ -47,7 +46,9 @@ class Runner:
 
     ``store`` is a ``Store``, its folder, or ``None`` for the default store;
     ``overrides`` are options (Ollama's names and types) over the model's PARAMETERs,
-    load-time ones included.  Use it as a context manager to free the model at the end.
+    load-time ones included.  ``default_num_ctx`` is the context when neither sets
+    ``num_ctx`` (a server's ``OLLAMA_CONTEXT_LENGTH``; 0: ``DEFAULT_NUM_CTX``).  Use it as a
+    context manager to free the model at the end.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class Runner:
         *,
         overrides: Mapping[str, object] | None = None,
         verbose: bool = False,
+        default_num_ctx: int = 0,
     ) -> None:
         started = time.perf_counter_ns()
         self.store = as_store(store)
@@ -64,10 +66,16 @@ class Runner:
         self.view: ModelView = load(self.store, name)
         self.name = self.view.name
         self.overrides = request_options(overrides)  # the options the caller set, over the model's
-        self.options = merge_options(self.view.parameters, self.overrides)
         self.system = self.view.system
         self.notes: list[str] = []
         self.capabilities = tuple(capabilities(self.store, self.view))
+        self.options = effective_options(
+            self.view.parameters,
+            self.overrides,
+            context_length=default_num_ctx,
+            embedding="embedding" in self.capabilities,
+            draft=bool(self.view.model.manifest.layers_of(DRAFT)),
+        )
         self.llm = self._load(verbose, embedding="embedding" in self.capabilities)
         self.format = self._prompt_format()
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
@@ -106,8 +114,8 @@ class Runner:
         except GGUFError as error:
             raise RunError(str(error)) from None
         trained = self.meta.context_length
-        asked = int(self.options.get("num_ctx") or 0)
-        num_ctx = asked or DEFAULT_NUM_CTX
+        asked = int({**self.view.parameters, **self.overrides}.get("num_ctx") or 0)
+        num_ctx = int(self.options["num_ctx"])
         if trained and num_ctx > trained:
             if asked:  # Ollama's default is cut to the model's without a word
                 self.notes.append(f"num_ctx {num_ctx} is more than the model was trained for; using {trained}")

@@ -67,18 +67,37 @@ def metrics(generation: Generation) -> dict[str, Any]:
     }
 
 
-async def generate_lines(model: str, stream: Any, *, context: Sequence[int] | None) -> AsyncIterator[dict[str, Any]]:
+async def generate_lines(
+    model: str, stream: Any, *, context: Sequence[int] | None, parser: ChatStream | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """The lines of a generate answer; ``context`` (the prompt's tokens) is returned with
-    the answer's on the final line unless ``None`` (raw mode)."""
+    the answer's on the final line unless ``None`` (raw mode).  ``parser``: the model's
+    builtin parser, which splits ``thinking`` off the ``response`` (and tool calls that
+    complete with the last chunk onto the final line)."""
     async for chunk in chunks(stream):
         if isinstance(chunk, TextChunk):
-            yield generate_line(model, chunk.text)
+            if parser is None:
+                yield generate_line(model, chunk.text)
+            elif (parsed := parser.feed(chunk.text)) is not None:
+                yield _parsed_line(model, parsed.content, parsed.thinking)
         elif isinstance(chunk, Done):
             generation = chunk.generation
-            final = {**generate_line(model, ""), "done": True, "done_reason": generation.done_reason}
+            start, calls = generate_line(model, ""), []
+            if parser is not None and (last := parser.feed("", done=True)) is not None:
+                start = _parsed_line(model, last.content, last.thinking)
+                calls = [call.to_dict() for call in last.tool_calls]
+            final = {**start, "done": True, "done_reason": generation.done_reason}
             if context is not None:
                 final["context"] = [*context, *generation.tokens]
-            yield {**final, **metrics(generation)}
+            final.update(metrics(generation))
+            if calls:  # Ollama's generate keeps only the calls of the done chunk, without ids
+                final["tool_calls"] = [{"function": call["function"]} for call in calls]
+            yield final
+
+
+def _parsed_line(model: str, response: str, thinking: str) -> dict[str, Any]:
+    line = generate_line(model, response)
+    return _after(line, "response", "thinking", thinking) if thinking else line
 
 
 async def chat_lines(model: str, stream: Any, parser: ChatStream | None) -> AsyncIterator[dict[str, Any]]:

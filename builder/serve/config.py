@@ -241,7 +241,8 @@ def parse_uint(value: str) -> int | None:
 class ServerConfig:
     """Everything ``mfc serve`` reads from the environment.  ``keep_alive`` and
     ``load_timeout`` are in nanoseconds (``FOREVER`` for "never unload" and "no
-    timeout"); ``context_length`` 0 is "the model's own"; ``num_parallel`` is at least 1 and
+    timeout"); ``context_length`` (the default ``num_ctx``) 0 is mfc's default, 4096;
+    ``num_parallel`` is at least 1 and
     ``max_loaded_models`` is resolved (0 means 3 on a CPU, as in Ollama); ``warnings``
     says which values were ignored.  The API key never appears in ``repr``."""
 

@@ -31,7 +31,7 @@ _GO_TYPES: dict[type, str] = {
 }
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
     """What Go's decoder calls a JSON value in its messages."""
     if isinstance(value, bool):
         return "bool"
@@ -53,7 +53,7 @@ class Shape:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            raise InvalidRequest(f"json: cannot unmarshal {_json_kind(body)} into Go value of type api.{self.name}")
+            raise InvalidRequest(f"json: cannot unmarshal {json_kind(body)} into Go value of type api.{self.name}")
         found = {}
         for key, value in body.items():
             kind = self.fields.get(key)
@@ -65,7 +65,7 @@ class Shape:
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
                 where = f"Go struct field {self.name}.{key}"
                 go_type = _GO_TYPES[kind] if isinstance(kind, type) else "[]string"
-                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value)} into {where} of type {go_type}")
+                raise InvalidRequest(f"json: cannot unmarshal {json_kind(value)} into {where} of type {go_type}")
             found[key] = value
         return found
 
@@ -148,6 +148,15 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
       ...
     builder.serve.errors.InvalidRequest: missing request body
     """
+    return shape.check(parse_json(raw))
+
+
+def parse_json(raw: bytes) -> Any:
+    """The first JSON value of ``raw`` (``InvalidRequest`` in Go's words).
+
+    >>> parse_json(b' [1] {}')
+    [1]
+    """
     text = raw.decode("utf-8", errors="replace").lstrip(" \t\r\n")
     if not text:
         raise InvalidRequest("missing request body")
@@ -157,7 +166,7 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
         if error.pos >= len(text):
             raise InvalidRequest("unexpected EOF") from None
         raise InvalidRequest(f"invalid character {text[error.pos]!r} looking for beginning of value") from None
-    return shape.check(value)
+    return value
 
 
 async def read_body(request: Request, shape: Shape) -> dict[str, Any]:

@@ -23,14 +23,19 @@ from builder.serve.access_log import AccessLog
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
-from builder.serve.models_loaded import LoadedModels
-from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
+from builder.serve.models_loaded import LoadedModels, Loader, runner_loader
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
 
 def app(
-    store: StoreLike = None, *, middleware: Sequence[Middleware] = (), keep_alive: int = DEFAULT_KEEP_ALIVE
+    store: StoreLike = None,
+    *,
+    middleware: Sequence[Middleware] = (),
+    keep_alive: int = DEFAULT_KEEP_ALIVE,
+    context_length: int = 0,
+    loader: Loader | None = None,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
@@ -40,11 +45,15 @@ def app(
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
     does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
+    ``context_length`` is the ``num_ctx`` of a model whose PARAMETERs and request do not
+    set it (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, 4096).  ``loader(store, name,
+    load_options)`` makes the runner of a model on its first use: ``builder.Runner`` unless
+    given (tests give a stand-in that answers without llama.cpp).
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
     ``Metrics``, answered at ``GET /metrics``.
     """
     the_store = as_store(store)
-    loaded = LoadedModels(the_store, keep_alive=keep_alive)
+    loaded = LoadedModels(the_store, keep_alive=keep_alive, loader=loader or runner_loader(context_length))
     metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
 
     @contextlib.asynccontextmanager
@@ -63,6 +72,7 @@ def app(
             *blobs.ROUTES,
             *create.ROUTES,
             *registry.ROUTES,
+            *openai.ROUTES,
         ],
         middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
         exception_handlers={

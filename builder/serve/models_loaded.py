@@ -60,10 +60,20 @@ class FakeRunner:
         """Nothing to free."""
 
 
-def _load_runner(store: Any, name: str, options: dict[str, Any]) -> Any:
-    from builder.run import Runner
+def runner_loader(context_length: int = 0) -> Loader:
+    """The loader of ``builder.Runner``s, with ``context_length`` as the default
+    ``num_ctx`` (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, ``run_options.DEFAULT_NUM_CTX``).
 
-    return Runner(store, name, overrides=options)
+    >>> callable(runner_loader(8192))
+    True
+    """
+
+    def load_runner(store: Any, name: str, options: dict[str, Any]) -> Any:
+        from builder.run import Runner
+
+        return Runner(store, name, overrides=options, default_num_ctx=context_length)
+
+    return load_runner
 
 
 def load_options(options: Mapping[str, object] | None) -> dict[str, Any]:
@@ -137,7 +147,7 @@ class LoadedModels:
     def __init__(self, store: StoreLike, *, keep_alive: int = DEFAULT_KEEP_ALIVE, loader: Loader | None = None) -> None:
         self.store = as_store(store)
         self.keep_alive = keep_alive
-        self.loader = loader or _load_runner
+        self.loader = loader or runner_loader()
         self._models: dict[str, LoadedModel] = {}
         self._loading = asyncio.Lock()  # one load at a time, as Ollama does
 

@@ -39,7 +39,12 @@ def embed_inputs(value: Any) -> list[str]:
 
 async def embed(request: Request) -> Response:
     """Ollama's ``/api/embed``."""
-    body = await read_body(request, EMBED)
+    return GoJSONResponse(await embed_answer(request, await read_body(request, EMBED)))
+
+
+async def embed_answer(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The answer of ``/api/embed`` to its decoded ``body`` (``decoding.EMBED``), as a
+    dict; the OpenAI layer's ``/v1/embeddings`` sends it in its own shape."""
     name = model_field(body)
     if not name:
         raise ApiError(404, "model '' not found", code="model-not-found")
@@ -47,8 +52,8 @@ async def embed(request: Request) -> Response:
     keep_alive = keep_alive_from_json(body.get("keep_alive"))
     result = await _embed(request, name, body, keep_alive, texts, status=400, normalize=True)
     if not texts:
-        return GoJSONResponse({"model": name, "embeddings": []})
-    return GoJSONResponse({**result, "model": name})
+        return {"model": name, "embeddings": []}
+    return {**result, "model": name}
 
 
 async def embeddings(request: Request) -> Response:
