@@ -101,10 +101,10 @@ def push(
     try:
         for layer, path in blobs:
             status = f"pushing {layer.digest.removeprefix('sha256:')[:12]}"
-            how = _push_blob(registry, ref, path, layer, status, report, chunk_size)
+            how = push_blob(registry, ref, path, layer, status, report, chunk_size)
             outcome[how].append(layer.digest)
         report(Event("pushing manifest"))
-        _put_manifest(registry, ref, sent, media_type)
+        put_manifest(registry, ref, sent, media_type)
         report(Event("success"))
     finally:
         scratch.cleanup()
@@ -119,7 +119,7 @@ def push(
     )
 
 
-def _push_blob(
+def push_blob(
     registry: RegistryClient, ref: Reference, path: Path, layer: Layer, status: str, report: Progress, chunk: int
 ) -> str:
     scope = ref.scope("pull", "push")
@@ -229,7 +229,7 @@ def _mount_source(ref: Reference, layer: Layer) -> str:
     return "" if repository == ref.repository else repository
 
 
-def _put_manifest(registry: RegistryClient, ref: Reference, data: bytes, media_type: str) -> None:
+def put_manifest(registry: RegistryClient, ref: Reference, data: bytes, media_type: str) -> None:
     headers = {"Content-Type": media_type}
     answer = registry.request(
         "PUT",
