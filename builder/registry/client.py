@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from builder.registry import ollama_key
 from builder.registry.challenge import Challenge, parse_challenge
 from builder.registry.credentials import Credentials, find_credentials
 from builder.registry.errors import RegistryError
@@ -134,6 +135,8 @@ class RegistryClient:
         params = {"service": challenge.params.get("service", ""), "scope": challenge.params.get("scope") or scope}
         headers: dict[str, str] = {}
         credentials = self.credentials
+        if credentials is None and self.host in ollama_key.OLLAMA_HOSTS and ollama_key.has_key():
+            return self._ollama_token(realm, params, what)
         if credentials is not None and not credentials.identity_token:
             headers["Authorization"] = credentials.basic()
         try:
@@ -153,6 +156,23 @@ class RegistryClient:
         try:
             data = answer.json()
             token = data.get("token") or data.get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise RegistryError(f"{what}: the token server {_origin(realm)} answered without a token")
+        return token
+
+    def _ollama_token(self, realm: str, params: dict[str, str], what: str) -> str:
+        """Ollama's signed token request (``ollama_key.py``)."""
+        url, headers = ollama_key.signed_request(realm, params["service"], params["scope"], self.host)
+        try:
+            answer = self.http.get(url, headers=headers)
+        except httpx.HTTPError as error:
+            raise RegistryError(f"{what}: cannot reach the token server {_origin(realm)}: {_reason(error)}") from None
+        if answer.status_code >= 400:
+            raise RegistryError.from_response("token", _origin(realm), answer.status_code, answer.content)
+        try:
+            token = answer.json().get("token")
         except (ValueError, AttributeError):
             token = None
         if not isinstance(token, str) or not token:
