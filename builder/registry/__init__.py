@@ -14,6 +14,12 @@ it.
 """
 
 from builder.registry.errors import RegistryError
+
+try:
+    import httpx  # noqa: F401 - every module here talks HTTP through it
+except ImportError:  # pragma: no cover - an install without the extra
+    raise RegistryError("registries (push, pull, build caches) need httpx: pip install 'mfc[registry]'") from None
+
 from builder.registry.pull import pull
 from builder.registry.push import push
 from builder.registry.reference import Reference
