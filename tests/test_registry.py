@@ -422,3 +422,28 @@ def test_an_oci_artifact_of_another_tool_is_refused_clearly(tmp_path: Path, open
     with pytest.raises(RegistryError, match="carries no Ollama manifest"):
         pull(target, store=tmp_path / "b", insecure=True)
     assert digest and builder.Store(tmp_path / "b").find_optional(target) is None
+
+
+def test_a_blob_in_another_repository_of_the_registry_is_mounted(tmp_path: Path, open_registry: Registry) -> None:
+    base = f"{open_registry.host}/team/base:v1"
+    _model(tmp_path, tmp_path / "a", base, "SYSTEM base\n")
+    push(base, store=tmp_path / "a", insecure=True)
+    child = f"{open_registry.host}/other/child:v1"
+    (tmp_path / "Modelfile.child").write_text(f"FROM {base}\nSYSTEM child\n")
+    builder.build(tmp_path / "Modelfile.child", child, store=tmp_path / "a")
+    pushed = push(child, store=tmp_path / "a", insecure=True)
+    model_digest = builder.Store(tmp_path / "a").find(base).manifest.layers[0].digest
+    assert model_digest in pushed.mounted and model_digest not in pushed.uploaded
+    assert pull(child, store=tmp_path / "b", insecure=True).digest == pushed.digest
+
+
+def test_large_blobs_are_pushed_in_chunks(tmp_path: Path, open_registry: Registry) -> None:
+    name = f"{open_registry.host}/library/chunked:v1"
+    digest = _model(tmp_path, tmp_path / "a", name, "", **{"test.padding": "c" * 300_000})
+    sent: list[Event] = []
+    pushed = push(name, store=tmp_path / "a", insecure=True, chunk_size=64 * 1024, progress=sent.append)
+    assert pushed.digest == digest
+    big = [event.completed for event in sent if event.total > 64 * 1024]
+    assert len(set(big)) > 4, "the model blob went up in several PATCH chunks"
+    assert pull(name, store=tmp_path / "b", insecure=True).digest == digest
+    assert _blobs(tmp_path / "a") == _blobs(tmp_path / "b")

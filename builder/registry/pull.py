@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from builder.events import Event, Progress
 from builder.manifest import Layer, Manifest
+from builder.registry.blob_sources import BlobSources
 from builder.registry.client import RegistryClient
 from builder.registry.download import download_blob
 from builder.registry.errors import RegistryError
@@ -78,17 +79,20 @@ def pull(
         manifest = Manifest.decode(data, f"manifest {ref}")
         downloaded: list[str] = []
         reused: list[str] = []
+        known = BlobSources(the_store)
         for layer in (*manifest.layers, manifest.config):
             status = f"pulling {layer.digest.removeprefix('sha256:')[:12]}"
             if _fetch(registry, ref, the_store, layer, status, report):
                 downloaded.append(layer.digest)
             else:
                 reused.append(layer.digest)
+            known.note(layer.digest, ref.host, ref.repository)
         report(Event("verifying sha256 digest"))
         report(Event("writing manifest"))
         with the_store.locked():
             stored = the_store.resolve(ref.name)  # a name already stored keeps its case
             digest = the_store.write_manifest_bytes(stored, data)
+            known.save()
         report(Event("success"))
     finally:
         if own:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from builder.errors import StoreError
 from builder.events import Event, Progress
 from builder.manifest import Layer
 from builder.names import parse_name
+from builder.registry.blob_sources import BlobSources
 from builder.registry.client import RegistryClient
 from builder.registry.errors import RegistryError
 from builder.registry.oci import MODEL_CONFIG, OCI_MANIFEST, oci_form
@@ -98,13 +99,17 @@ def push(
         extra.write_bytes(modelpack)
         blobs.append((Layer(MODEL_CONFIG, digest_of_bytes(modelpack), len(modelpack)), extra))
         media_type = OCI_MANIFEST
+    known = BlobSources(the_store)
     try:
         for layer, path in blobs:
             status = f"pushing {layer.digest.removeprefix('sha256:')[:12]}"
-            how = push_blob(registry, ref, path, layer, status, report, chunk_size)
+            places = known.repositories(layer.digest, ref.host)
+            how = push_blob(registry, ref, path, layer, status, report, chunk_size, places)
             outcome[how].append(layer.digest)
+            known.note(layer.digest, ref.host, ref.repository)
         report(Event("pushing manifest"))
         put_manifest(registry, ref, sent, media_type)
+        known.save()
         report(Event("success"))
     finally:
         scratch.cleanup()
@@ -120,8 +125,18 @@ def push(
 
 
 def push_blob(
-    registry: RegistryClient, ref: Reference, path: Path, layer: Layer, status: str, report: Progress, chunk: int
+    registry: RegistryClient,
+    ref: Reference,
+    path: Path,
+    layer: Layer,
+    status: str,
+    report: Progress,
+    chunk: int,
+    mount_from: Sequence[str] = (),
 ) -> str:
+    """Put one blob in the registry (unless it is there): mounted from the first of the
+    repositories ``mount_from`` (or the layer's ``from``) on the same registry that holds
+    it, else uploaded.  How: ``present``, ``mounted`` or ``uploaded``."""
     scope = ref.scope("pull", "push")
     what = f"blob {layer.digest}"
     head = registry.request("HEAD", ref.blob_url(layer.digest), scope=scope, what=what)
@@ -131,7 +146,8 @@ def push_blob(
     if head.status_code != 404:
         raise RegistryError.from_response("push blob", f"{ref} {layer.digest}", head.status_code, head.content)
     params: dict[str, str] = {}
-    source = _mount_source(ref, layer)
+    candidates = [repository for repository in (*mount_from, _mount_source(ref, layer)) if repository]
+    source = next((repository for repository in candidates if repository != ref.repository), "")
     if source:
         params = {"mount": layer.digest, "from": source}
     url = str(httpx.URL(ref.uploads_url()).copy_merge_params(params))
