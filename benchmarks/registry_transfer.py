@@ -4,7 +4,8 @@ against skopeo copying the same artifact.
     python benchmarks/registry_transfer.py [SIZE_MB] [ROUNDS]
 
 The model is a GGUF header followed by SIZE_MB (default 1024) of random bytes (nothing
-compresses or deduplicates it).  Each round, in a fresh repository:
+compresses or deduplicates it).  Each round, each tool on a fresh registry of its own (so
+that neither can mount a blob that is already there):
 
 * push: ``builder.push(..., format="oci")`` against ``skopeo copy oci:<layout>
   docker://…`` of the same OCI form (written as an OCI layout);
@@ -62,21 +63,24 @@ def main() -> None:
         builder.build(modelfile, "local/big:v1", store=root / "store")
         _oci_layout(root / "layout", root / "store", "local/big:v1", "v1")
         times: dict[str, list[float]] = {"mfc push": [], "skopeo push": [], "mfc pull": [], "skopeo pull": []}
-        with registry(root / "registry") as running:
-            for round_ in range(rounds):
-                mine = f"{running.host}/bench/mfc{round_}:v1"
-                theirs = f"{running.host}/bench/skopeo{round_}:v1"
+        for round_ in range(rounds):
+            # each tool gets a registry of its own, fresh each round: neither can mount or
+            # skip a blob the other (or an earlier round) already put there
+            with registry(root / f"registry-mfc{round_}") as running:
+                mine = f"{running.host}/bench/mfc:v1"
                 builder.copy_model("local/big:v1", mine, store=root / "store")
                 times["mfc push"].append(seconds(builder.push, mine, store=root / "store", insecure=True, format="oci"))
+                empty = root / f"pulled{round_}"
+                times["mfc pull"].append(seconds(builder.pull, mine, store=empty, insecure=True))
+                shutil.rmtree(empty)
+            with registry(root / f"registry-skopeo{round_}") as running:
+                theirs = f"{running.host}/bench/skopeo:v1"
                 layout = f"oci:{root / 'layout'}:v1"
                 skopeo_push = ["skopeo", "copy", "--dest-tls-verify=false", layout, f"docker://{theirs}"]
                 times["skopeo push"].append(seconds(subprocess.run, skopeo_push, check=True, capture_output=True))
-                empty = root / f"pulled{round_}"
-                times["mfc pull"].append(seconds(builder.pull, mine, store=empty, insecure=True))
                 target = root / f"skopeo-dir{round_}"
                 skopeo_pull = ["skopeo", "copy", "--src-tls-verify=false", f"docker://{theirs}", f"dir:{target}"]
                 times["skopeo pull"].append(seconds(subprocess.run, skopeo_pull, check=True, capture_output=True))
-                shutil.rmtree(empty)
                 shutil.rmtree(target)
     medians = {what: statistics.median(values) for what, values in times.items()}
     for what, value in medians.items():
