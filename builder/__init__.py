@@ -85,6 +85,13 @@ _EXPORTS = {
     "Prompting": "builder.prompting",
     "load_prompting": "builder.prompting",
     "render_request": "builder.prompting",
+    "pull": "builder.registry.pull",
+    "push": "builder.registry.push",
+    "PullResult": "builder.registry.pull",
+    "PushResult": "builder.registry.push",
+    "RegistryError": "builder.registry.errors",
+    "login": "builder.registry.credentials",
+    "logout": "builder.registry.credentials",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -142,6 +149,13 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.quantizer import quantization_types as quantization_types
     from builder.quantizer import quantize as quantize
     from builder.quantizer import quantize_options as quantize_options
+    from builder.registry.credentials import login as login
+    from builder.registry.credentials import logout as logout
+    from builder.registry.errors import RegistryError as RegistryError
+    from builder.registry.pull import PullResult as PullResult
+    from builder.registry.pull import pull as pull
+    from builder.registry.push import PushResult as PushResult
+    from builder.registry.push import push as push
     from builder.run import Runner as Runner
     from builder.run_options import parse_format as parse_format
     from builder.run_options import parse_options as parse_options

@@ -27,7 +27,7 @@ FILES = ("routes.json", "routes_list.json", "routes_delete.json")
 
 #: The cases not replayed here, and why.
 NOT_APPLIED = {
-    "case_insensitive_names": "needs create, pull and push against a registry (not wired yet)",
+    "case_insensitive_names": "replayed against a real registry in test_serve_registry.py",
     "show.projector_info": "mfc build does not store a projector layer yet",
     "show.template_selected": "a GGUF's Jinja chat template as the runtime template: with the renderers",
     "show.copilot_basename_overwrite": "needs create with remote_host and info (remote stubs)",
