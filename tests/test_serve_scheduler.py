@@ -423,3 +423,28 @@ def test_a_client_gone_while_waiting_for_a_load_is_a_499_and_loads_nothing(tmp_p
     assert (asgi.status(second), json.loads(asgi.body(second))) == (499, {"error": "request canceled"})
     assert left == 1  # its place in the queue was given up
     assert [stand.name for stand in machine.made] == ["a"]  # b never loaded
+
+
+def test_a_model_rebuilt_under_its_name_is_loaded_again(tmp_path: Path) -> None:
+    """Ollama keys loaded models by their files: a rebuild (another manifest under the
+    same name) serves the new model, not the one loaded before."""
+    import builder
+
+    tiny_model(tmp_path / "v1", tmp_path / "store", "m", "SYSTEM first\n")
+    loaded: list[str] = []
+
+    def load(store: Any, name: str, options: dict[str, Any]) -> Any:
+        view = builder.show.load(store, name)  # what a Runner holds: the manifest it loaded
+        loaded.append(view.system or "")
+        return type("Loaded", (), {"name": name, "view": view, "close": lambda self: None})()
+
+    models = LoadedModels(tmp_path / "store", loader=load)
+
+    async def twice() -> None:
+        await use_once(models, "m")
+        await use_once(models, "m")  # unchanged: the same runner
+        tiny_model(tmp_path / "v2", tmp_path / "store", "m", "SYSTEM second\n")
+        await use_once(models, "m")
+
+    asyncio.run(twice())
+    assert loaded == ["first", "second"]

@@ -25,6 +25,7 @@ import httpx
 
 from builder.registry.client import RegistryClient
 from builder.registry.errors import RegistryError
+from builder.registry.prefix_hash import PrefixHash
 from builder.registry.reference import Reference
 from builder.store import Store
 
@@ -101,14 +102,15 @@ def download_blob(client: RegistryClient, ref: Reference, store: Store, digest: 
         if os.fstat(handle).st_size != size:
             os.ftruncate(handle, size)
         try:
-            _fetch_parts(client, ref, digest, handle, parts, report)
+            computed = _fetch_parts(client, ref, digest, handle, parts, report)
         except _NoRanges:
             parts.reset()
             _fetch_whole(client, ref, digest, handle, size, report)
+            computed = None
         os.fsync(handle)
     finally:
         os.close(handle)
-    found = _sha256(partial)
+    found = computed or _sha256(partial)
     if found != digest:
         partial.unlink(missing_ok=True)
         parts.record.unlink(missing_ok=True)
@@ -181,11 +183,14 @@ def _retrying(what: str, attempt: Callable[[], None], stop: threading.Event) -> 
 
 def _fetch_parts(
     client: RegistryClient, ref: Reference, digest: str, handle: int, parts: _Parts, report: Report
-) -> None:
+) -> str | None:
+    """Fetch the ranges not yet complete, in parallel; the blob's digest, hashed as the
+    ranges complete (``prefix_hash.py``; ``None``: hash the file afterwards)."""
     report(parts.total())
-    todo = [index for index, (start, end) in enumerate(parts.parts) if parts.done[index] < end - start]
-    if not todo:
-        return
+    complete = [done == end - start for done, (start, end) in zip(parts.done, parts.parts, strict=True)]
+    todo = [index for index, whole in enumerate(complete) if not whole]
+    prefix = PrefixHash(handle, parts.parts)
+    prefix.start(complete)
     failure: list[BaseException] = []
     stop = threading.Event()
 
@@ -208,9 +213,11 @@ def _fetch_parts(
 
         if not stop.is_set():
             _retrying(f"pull blob: {ref} {digest}", attempt, stop)
+            if not stop.is_set():
+                prefix.finished(index)
 
     try:
-        with ThreadPoolExecutor(min(MAX_PARALLEL, len(todo))) as pool:
+        with ThreadPoolExecutor(max(1, min(MAX_PARALLEL, len(todo)))) as pool:
             futures = [pool.submit(fetch, index) for index in todo]
             for future in futures:
                 try:
@@ -220,9 +227,12 @@ def _fetch_parts(
                     failure.append(error)
     finally:
         parts.save()
+        if failure:
+            prefix.stop()
     if failure:
         no_ranges = [error for error in failure if isinstance(error, _NoRanges)]
         raise no_ranges[0] if no_ranges else failure[0]
+    return prefix.result()
 
 
 def _fetch_whole(client: RegistryClient, ref: Reference, digest: str, handle: int, size: int, report: Report) -> None:

@@ -176,13 +176,24 @@ class LoadedModels:
         """The loaded model ``key`` if it serves ``wanted`` and takes requests, counted
         as used (no ``await`` between the check and the count: nothing can unload it)."""
         entry = self._models.get(key)
-        if entry is None or entry.retiring or entry.options != wanted:
+        if entry is None or entry.retiring or entry.options != wanted or self._rebuilt(entry):
             return None
         entry.users += 1
         if entry.timer is not None:
             entry.timer.cancel()
             entry.timer = None
         return entry
+
+    def _rebuilt(self, entry: LoadedModel) -> bool:
+        """Whether the store now holds another manifest under the model's name (it was
+        rebuilt or pulled again since it loaded): then it is loaded again, as Ollama, which
+        keys loaded models by their files, does."""
+        view = getattr(entry.runner, "view", None)
+        loaded = getattr(getattr(view, "model", None), "digest", None)
+        if not isinstance(loaded, str):
+            return False
+        current = self.store.find_optional(entry.key)
+        return current is not None and current.digest != loaded
 
     async def _queued(self, name: str, key: str, wanted: dict[str, Any]) -> LoadedModel:
         """Wait in the load queue, then load ``name`` (or find it loaded meanwhile)."""
