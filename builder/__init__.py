@@ -55,6 +55,8 @@ _EXPORTS = {
     "InvalidDigest": "builder.errors",
     "DigestMismatch": "builder.errors",
     "ServeError": "builder.errors",
+    "LspError": "builder.errors",
+    "serve_lsp": "builder.lsp",
     "BlobUpload": "builder.uploads",
     "show_modelfile": "builder.show",
     "quantize": "builder.quantizer",
@@ -109,6 +111,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.errors import QuantizeError as QuantizeError
     from builder.errors import RunError as RunError
     from builder.errors import ServeError as ServeError
+    from builder.errors import LspError as LspError
     from builder.errors import StoreError as StoreError
     from builder.events import Event as Event
     from builder.events import Progress as Progress
@@ -124,6 +127,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.integrity import Problem as Problem
     from builder.integrity import verify as verify
     from builder.listing import ModelSummary as ModelSummary
+    from builder.lsp import serve_lsp as serve_lsp
     from builder.listing import list_models as list_models
     from builder.manage import CopyResult as CopyResult
     from builder.manage import PruneResult as PruneResult

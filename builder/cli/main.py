@@ -77,6 +77,11 @@ COMMANDS = {
         "serve_command",
         "Serve Ollama's REST API for the models in the store, until SIGINT or SIGTERM.",
     ),
+    "lsp": LazyCommand(
+        "builder.cli.lsp",
+        "lsp_command",
+        "Run the Modelfile language server (LSP) for editors, on standard input and output.",
+    ),
     "verify": LazyCommand(
         "builder.cli.verify",
         "verify_command",
