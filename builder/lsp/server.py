@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from builder.errors import LspError
 from builder.lsp.actions import FIX_ALL, code_actions
 from builder.lsp.analysis import Analysis, analyse
 from builder.lsp.completion import complete
@@ -73,7 +76,18 @@ class ModelfileServer(LanguageServer):
             types.PublishDiagnosticsParams(uri, publishable(document.lines, found.diagnostics), document.version)
         )
 
+    def forget_done_futures(self) -> None:
+        """Drop finished handler futures that pygls keeps forever: it files the future of
+        every notification handled by a generator (its own didOpen/didChange/didClose
+        wrappers) under a fresh id that nothing removes, which would grow the server by
+        about 2 KB per keystroke (tests/test_lsp_typing.py measures it flat)."""
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict) and len(futures) > 256:
+            for key in [key for key, future in futures.items() if future.done()]:
+                del futures[key]
+
     def schedule(self, uri: str) -> None:
+        self.forget_done_futures()
         timer = self.pending.pop(uri, None)
         if timer is not None:
             timer.cancel()
@@ -224,6 +238,9 @@ def serve_lsp(store: str | None = None, *, tcp: int | None = None, log_file: str
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     server = create_server(default_root(store))
     if tcp is not None:
-        server.start_tcp("127.0.0.1", tcp)
-    else:
-        server.start_io()
+        try:
+            server.start_tcp("127.0.0.1", tcp)
+        except OSError as error:
+            raise LspError(f"mfc lsp: cannot listen on 127.0.0.1:{tcp}: {error.strerror or error}") from None
+    else:  # pygls closes its writer at the end: give it one that leaves standard output open
+        server.start_io(sys.stdin.buffer, os.fdopen(sys.stdout.fileno(), "wb", closefd=False))
