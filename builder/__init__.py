@@ -105,13 +105,13 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.errors import ConvertError as ConvertError
     from builder.errors import DigestMismatch as DigestMismatch
     from builder.errors import InvalidDigest as InvalidDigest
+    from builder.errors import LspError as LspError
     from builder.errors import ModelNameError as ModelNameError
     from builder.errors import ModelNotFound as ModelNotFound
     from builder.errors import OptionError as OptionError
     from builder.errors import QuantizeError as QuantizeError
     from builder.errors import RunError as RunError
     from builder.errors import ServeError as ServeError
-    from builder.errors import LspError as LspError
     from builder.errors import StoreError as StoreError
     from builder.events import Event as Event
     from builder.events import Progress as Progress
@@ -127,8 +127,8 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.integrity import Problem as Problem
     from builder.integrity import verify as verify
     from builder.listing import ModelSummary as ModelSummary
-    from builder.lsp import serve_lsp as serve_lsp
     from builder.listing import list_models as list_models
+    from builder.lsp import serve_lsp as serve_lsp
     from builder.manage import CopyResult as CopyResult
     from builder.manage import PruneResult as PruneResult
     from builder.manage import RemoveResult as RemoveResult

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
-from pygls.protocol import default_converter
 
 
 def make_client() -> LanguageClient:
@@ -34,7 +34,9 @@ def server_config(log: Path, env: dict[str, str] | None = None) -> ClientServerC
     return ClientServerConfig(server_command=command, client_factory=make_client, server_env=env)
 
 
-async def published(client: LanguageClient, uri: str, version: int | None, timeout: float = 60) -> list[types.Diagnostic]:
+async def published(
+    client: LanguageClient, uri: str, version: int | None, timeout: float = 60
+) -> list[types.Diagnostic]:
     """The diagnostics published for ``uri`` at ``version`` (waiting for them)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -86,12 +88,16 @@ def received(diagnostics: list[types.Diagnostic]) -> list[tuple[Any, ...]]:
 
 async def open_document(client: LanguageClient, uri: str, text: str, version: int = 1) -> list[types.Diagnostic]:
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="modelfile", version=version, text=text))
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="modelfile", version=version, text=text)
+        )
     )
     return await published(client, uri, version)
 
 
-def replace(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+def replace(
+    client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
+) -> None:
     change = types.TextDocumentContentChangePartial(
         range=types.Range(types.Position(*start), types.Position(*end)), text=text
     )

@@ -18,18 +18,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsp_client import expected, open_document, position_of, received, server_config
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+from serving import tiny_model
+from vectors import corpus_dir
 
-pytest.importorskip("pytest_lsp")
-
-import pytest_lsp  # noqa: E402
-from lsp_client import expected, open_document, position_of, published, received, replace, server_config  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import LanguageClient, client_capabilities  # noqa: E402
-from serving import tiny_model  # noqa: E402
-from vectors import corpus_dir  # noqa: E402
-
-import modelfile  # noqa: E402
-from modelfile.go.decoding import decode  # noqa: E402
+import modelfile
+from modelfile.go.decoding import decode
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.mkdtemp(prefix="mfc-lsp-"))
@@ -37,7 +34,9 @@ LOG = WORK / "server.log"
 STORE = WORK / "store"
 
 
-@pytest_lsp.fixture(config=server_config(LOG, {**os.environ, "MFC_MODELS": str(STORE), "XDG_CACHE_HOME": str(WORK / "cache")}))
+@pytest_lsp.fixture(
+    config=server_config(LOG, {**os.environ, "MFC_MODELS": str(STORE), "XDG_CACHE_HOME": str(WORK / "cache")})
+)
 async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
     params = types.InitializeParams(capabilities=client_capabilities("neovim"), root_uri=WORK.as_uri())
     lsp_client.init_result = await lsp_client.initialize_session(params)  # type: ignore[attr-defined]
@@ -149,7 +148,7 @@ async def test_completion_in_each_command_kind(client: LanguageClient) -> None:
         ("FROM x\nMESSAGE ", "role", ["system", "user", "assistant"]),
         ("FROM ", "model", ["tiny-model:latest"]),
         ("FROM x\nADAPTER ./", "path", ["./adapter.gguf"]),
-        ('FROM tiny-model\nPARAMETER stop ', "stop from the store model", ["<|im_end|>"]),
+        ("FROM tiny-model\nPARAMETER stop ", "stop from the store model", ["<|im_end|>"]),
         ('FROM x\nTEMPLATE """<|eot_id|>"""\nPARAMETER stop ', "stop from TEMPLATE", ["<|eot_id|>"]),
         ('FROM x\nTEMPLATE """{{ .', "template field", [".System", ".Messages", ".ToolCalls"]),
         ('FROM x\nTEMPLATE """{{ if .System }}{{ js', "template function", ["json", "slice", "range"]),
@@ -167,7 +166,7 @@ async def test_completion_in_each_command_kind(client: LanguageClient) -> None:
 
 @pytest.mark.asyncio
 async def test_formatting_equals_mfc_fmt(client: LanguageClient) -> None:
-    text = "from   llama3.2\n\n\n  parameter temperature   0.7\n# note\nsystem  \"hello\"\n"
+    text = 'from   llama3.2\n\n\n  parameter temperature   0.7\n# note\nsystem  "hello"\n'
     _, uri = file_uri("fmt/Modelfile", text)
     await open_document(client, uri, text)
     edits = await client.text_document_formatting_async(
@@ -203,8 +202,14 @@ async def test_code_actions_resolve_each_fixable_diagnostic(client: LanguageClie
                 types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic])
             )
         )
-        quick = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.kind == types.CodeActionKind.QuickFix
-                 and a.diagnostics and a.diagnostics[0].code == diagnostic.code]
+        quick = [
+            a
+            for a in actions or []
+            if isinstance(a, types.CodeAction)
+            and a.kind == types.CodeActionKind.QuickFix
+            and a.diagnostics
+            and a.diagnostics[0].code == diagnostic.code
+        ]
         assert quick, diagnostic
         assert quick[0].edit is not None and quick[0].edit.changes is not None
         fixed = applied(text, quick[0].edit.changes[uri])
@@ -217,7 +222,9 @@ async def test_code_actions_resolve_each_fixable_diagnostic(client: LanguageClie
             types.CodeActionContext([], only=[types.CodeActionKind.SourceFixAll]),
         )
     )
-    fix_all = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.kind == types.CodeActionKind.SourceFixAll]
+    fix_all = [
+        a for a in actions or [] if isinstance(a, types.CodeAction) and a.kind == types.CodeActionKind.SourceFixAll
+    ]
     assert fix_all and fix_all[0].edit is not None and fix_all[0].edit.changes is not None
     assert applied(text, fix_all[0].edit.changes[uri]) == modelfile.fix(text.encode()).data.decode()
 
@@ -225,7 +232,7 @@ async def test_code_actions_resolve_each_fixable_diagnostic(client: LanguageClie
 @pytest.mark.asyncio
 async def test_semantic_tokens_cover_every_character_of_a_template(client: LanguageClient) -> None:
     template = (
-        '{{- range $i, $m := .Messages }}{{/* note */}}<|im_start|>{{ .Role }}\r\n'
+        "{{- range $i, $m := .Messages }}{{/* note */}}<|im_start|>{{ .Role }}\r\n"
         '{{ if eq .Role "user" }}{{ slice .Content 0 3 }}{{ else }}{{ json .ToolCalls }}{{ end }}😀\n{{ end -}}'
     )
     text = f'FROM x\nPARAMETER top_k 40\n# c\nTEMPLATE """{template}"""\n'
@@ -271,14 +278,18 @@ async def test_definition_targets(client: LanguageClient) -> None:
 
     async def target(needle: str) -> str:
         found = await client.text_document_definition_async(
-            types.DefinitionParams(types.TextDocumentIdentifier(uri), types.Position(*position_of(text, text.index(needle) + 2)))
+            types.DefinitionParams(
+                types.TextDocumentIdentifier(uri), types.Position(*position_of(text, text.index(needle) + 2))
+            )
         )
         assert isinstance(found, types.Location), needle
         return found.uri
 
     assert await target("./w.gguf") == (WORK / "define" / "w.gguf").as_uri()
     assert await target("./lora") == (WORK / "define" / "lora" / "adapter_model.safetensors").as_uri()
-    shown = Path(types.Location(await target("defined"), types.Range(types.Position(0, 0), types.Position(0, 0))).uri[7:])
+    shown = Path(
+        types.Location(await target("defined"), types.Range(types.Position(0, 0), types.Position(0, 0))).uri[7:]
+    )
     assert shown.read_text() == mfc("show", "defined", "--modelfile", "--store", str(STORE)).stdout.decode()
     assert not os.access(shown, os.W_OK) or os.geteuid() == 0
 
@@ -305,7 +316,9 @@ async def test_workspace_config_honoured_and_reloaded(client: LanguageClient) ->
     (folder / "pyproject.toml").write_text("[tool.mfc.lint]\nignore = []\n")
     before = len(client.published)  # type: ignore[attr-defined]
     client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams([types.FileEvent((folder / "pyproject.toml").as_uri(), types.FileChangeType.Changed)])
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent((folder / "pyproject.toml").as_uri(), types.FileChangeType.Changed)]
+        )
     )
     while not [p for p in client.published[before:] if p.uri == uri]:  # type: ignore[attr-defined]
         await asyncio.sleep(0.005)

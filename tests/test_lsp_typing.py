@@ -15,17 +15,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsp_client import expected, open_document, position_of, published, received, replace, server_config
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+from vectors import corpus_dir
 
-pytest.importorskip("pytest_lsp")
-
-import pytest_lsp  # noqa: E402
-from lsp_client import expected, open_document, position_of, published, received, replace, server_config  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import LanguageClient, client_capabilities  # noqa: E402
-from vectors import corpus_dir  # noqa: E402
-
-import modelfile  # noqa: E402
-from modelfile.go.decoding import decode  # noqa: E402
+import modelfile
+from modelfile.go.decoding import decode
 
 WORK = Path(tempfile.mkdtemp(prefix="mfc-lsp-typing-"))
 LOG = WORK / "server.log"
@@ -98,7 +95,7 @@ async def test_memory_flat_over_ten_thousand_edits(client: LanguageClient) -> No
     pid = client._server.pid  # type: ignore[attr-defined]
     version = 1
     sizes = []
-    for round_ in range(10):
+    for _round in range(10):
         for _ in range(1000):
             version += 1
             if version % 2 == 0:

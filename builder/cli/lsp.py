@@ -8,7 +8,9 @@ from builder.cli.options import store_option
 
 
 @click.command("lsp")
-@click.option("--tcp", "port", type=click.IntRange(1, 65535), metavar="PORT", help="Listen on 127.0.0.1:PORT, not stdio.")
+@click.option(
+    "--tcp", "port", type=click.IntRange(1, 65535), metavar="PORT", help="Listen on 127.0.0.1:PORT, not stdio."
+)
 @click.option("--log", "log_file", metavar="FILE", help="Write the server's log to FILE (default: standard error).")
 @store_option
 def lsp_command(port: int | None, log_file: str | None, store_root: str | None) -> None:

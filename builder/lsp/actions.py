@@ -4,6 +4,8 @@ plus every fix, unsafe ones too, as ``--unsafe-fixes`` does."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from builder.lsp.diagnostics import lsp_range, to_lsp
@@ -38,7 +40,7 @@ def code_actions(
     lines: Lines,
     diagnostics: tuple[Diagnostic, ...],
     wanted: types.Range,
-    only: list[str] | None = None,
+    only: Sequence[str] | None = None,
 ) -> list[types.CodeAction]:
     """The actions for ``wanted``; ``only``: the kinds the client asked for."""
     found: list[types.CodeAction] = []
@@ -47,10 +49,10 @@ def code_actions(
         for diagnostic in diagnostics:
             if diagnostic.fix is None or not _overlaps(lsp_range(lines, diagnostic), wanted):
                 continue
-            unsafe = "" if diagnostic.fix.safe else " (unsafe: changes what Ollama reads)"
+            warning = "" if diagnostic.fix.safe else " (unsafe: changes what Ollama reads)"
             found.append(
                 types.CodeAction(
-                    title=f"{diagnostic.fix.title}{unsafe} [{diagnostic.code}]",
+                    title=f"{diagnostic.fix.title}{warning} [{diagnostic.code}]",
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[to_lsp(lines, diagnostic)],
                     edit=_edit(uri, lines, diagnostic),
@@ -58,11 +60,16 @@ def code_actions(
                 )
             )
     if only is None or any(FIX_ALL.startswith(k) or k.startswith(FIX_ALL) for k in only):
-        for unsafe, title in ((False, "Fix all safe mfc problems"), (True, "Fix all mfc problems, unsafe fixes too")):
+        choices: tuple[tuple[bool, str], ...] = (
+            (False, "Fix all safe mfc problems"),
+            (True, "Fix all mfc problems, unsafe fixes too"),
+        )
+        for unsafe, title in choices:
             fixed, applied = apply_fixes(lines.text, diagnostics, unsafe=unsafe)
             if applied and (not unsafe or fixed != apply_fixes(lines.text, diagnostics)[0]):
                 whole = types.Range(types.Position(0, 0), types.Position(*lines.position(len(lines.text))))
                 edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(whole, fixed)]})
-                found.append(types.CodeAction(title=title, kind=FIX_ALL if not unsafe else f"{FIX_ALL}.unsafe",
-                                              edit=edit))
+                found.append(
+                    types.CodeAction(title=title, kind=FIX_ALL if not unsafe else f"{FIX_ALL}.unsafe", edit=edit)
+                )
     return found

@@ -47,7 +47,9 @@ def complete(
 Candidate = tuple[str, types.CompletionItemKind, str | None, str]
 
 
-def _candidates(place: Place, text: str, modelfile: Modelfile | None, base: Path, store: Store | None) -> list[Candidate]:
+def _candidates(
+    place: Place, text: str, modelfile: Modelfile | None, base: Path, store: Store | None
+) -> list[Candidate]:
     if place.kind == "keyword":
         return [(k, Kinds.Keyword, command_markdown(k), k + " ") for k in COMMAND_DOCS]
     if place.kind == "parameter":
@@ -72,8 +74,10 @@ def _values(place: Place, text: str, modelfile: Modelfile | None, base: Path, st
     if spec.kind is Kind.BOOL:
         return [(value, Kinds.Value, None, value) for value in ("true", "false")]
     if spec.kind is Kind.STRINGS:
-        return [(stop, Kinds.Value, "stop sequence from the template", f'"{stop}"') for stop in _stops(
-            text, modelfile, base, store)]
+        return [
+            (stop, Kinds.Value, "stop sequence from the template", f'"{stop}"')
+            for stop in _stops(text, modelfile, base, store)
+        ]
     if spec.default is not None:
         return [(str(spec.default), Kinds.Value, "Ollama's default", str(spec.default))]
     return []

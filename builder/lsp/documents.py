@@ -23,7 +23,6 @@ from modelfile.files import is_modelfile_name
 Change = tuple[tuple[int, int], tuple[int, int], str] | tuple[None, None, str]
 
 
-
 @dataclass(frozen=True, eq=False)
 class Document:
     """One version of an open document."""

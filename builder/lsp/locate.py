@@ -102,8 +102,9 @@ def _in_template(text: str, modelfile: Modelfile | None, offset: int) -> Place |
 def _template_place(text: str, body: str, start: int, offset: int, command: Command | None) -> Place:
     word = re.search(r"[.$]?[A-Za-z0-9_]*\Z", text[start:offset])
     matched = word.group(0) if word else ""
-    return Place("template", "TEMPLATE", matched, offset - len(matched), command=command, template=body,
-                 template_start=start)
+    return Place(
+        "template", "TEMPLATE", matched, offset - len(matched), command=command, template=body, template_start=start
+    )
 
 
 def _word_place(kind: str, text: str, offset: int, keyword: str, **more: object) -> Place:

@@ -14,7 +14,18 @@ from builder.lsp.positions import Lines, utf16_length
 from builder.lsp.template_tokens import pieces
 from modelfile.ir import Message, Modelfile, Parameter, Template
 
-TOKEN_TYPES = ["keyword", "comment", "string", "number", "property", "enumMember", "variable", "function", "operator", "macro"]
+TOKEN_TYPES = [
+    "keyword",
+    "comment",
+    "string",
+    "number",
+    "property",
+    "enumMember",
+    "variable",
+    "function",
+    "operator",
+    "macro",
+]
 LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
 _INDEX = {name: index for index, name in enumerate(TOKEN_TYPES)}
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
@@ -28,8 +39,9 @@ def document_tokens(text: str, modelfile: Modelfile | None) -> list[Token]:
     """The tokens of a parsed document, in order, none overlapping."""
     if modelfile is None:
         return []
-    found: list[Token] = [(c.span.start.offset, c.span.end.offset - c.span.start.offset, "comment")
-                          for c in modelfile.comments]
+    found: list[Token] = [
+        (c.span.start.offset, c.span.end.offset - c.span.start.offset, "comment") for c in modelfile.comments
+    ]
     for command in modelfile.commands:
         found.append((command.span.start.offset, len(command.keyword), "keyword"))
         if isinstance(command, Parameter) and command.param:

@@ -45,7 +45,9 @@ def resolve(value: str, base: Path, store: Store | None) -> Target:
         return _path_target(value, base)
     if store is None:
         local = _path_target(value, base)
-        return local if local.kind != "missing" else Target(value, "missing", problem="a model name; no store to look in")
+        return (
+            local if local.kind != "missing" else Target(value, "missing", problem="a model name; no store to look in")
+        )
     stored = _model_target(value, store)
     if stored.kind == "missing":
         local = _path_target(value, base)
@@ -116,8 +118,9 @@ def describe(target: Target) -> str:
     """Markdown about a target, for hovering over FROM/ADAPTER."""
     if target.kind == "missing":
         return f"`{target.value}`: {target.problem}"
-    lines = [f"`{target.value}`: " + {"file": "a file", "folder": "a folder", "model": "a model of the store"}[
-        target.kind]]
+    lines = [
+        f"`{target.value}`: " + {"file": "a file", "folder": "a folder", "model": "a model of the store"}[target.kind]
+    ]
     if target.path is not None and target.kind != "model":
         lines.append(f"- path: `{target.path}`")
     if target.problem:
