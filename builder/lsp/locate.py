@@ -5,7 +5,7 @@ Read from the parse where the document parses (so multi-line values are known), 
 from the cursor's line where it does not (while a quote is still open, say): typing
 must never leave the editor without help.
 
->>> place = locate("FROM llama3.2\\nPARAMETER temp", None, 27)
+>>> place = locate("FROM llama3.2\\nPARAMETER temp", None, 28)
 >>> place.kind, place.keyword, place.word
 ('parameter', 'PARAMETER', 'temp')
 """

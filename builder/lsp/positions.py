@@ -5,9 +5,9 @@ linter counts code points.  The conversions both ways, on a text split once.
 >>> text = Lines("FROM x\\r\\nSYSTEM \\U0001f600 hi\\n")
 >>> text.utf16(2, 9)  # 1-based line 2, code-point column 9 (after the emoji)
 (1, 9)
->>> text.offset(1, 9)  # the same place as an offset into the text
-17
->>> text.position(17)
+>>> text.offset(1, 9)  # the same place as a code-point offset into the text
+16
+>>> text.position(16)
 (1, 9)
 """
 
