@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from builder.lsp.config import Loaded
 from builder.lsp.documents import Document
 from modelfile.ir import Modelfile
-from modelfile.linter import Diagnostic, lint_bytes
-from modelfile.parser import parse_recovering
+from modelfile.linter import Diagnostic
+from modelfile.linter.engine import lint_parsed
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """A document, its parse (None when a syntax error stopped it) and its diagnostics."""
+    """A document, its diagnostics and the parse they came from (None when a syntax
+    error stopped it)."""
 
     document: Document
-    modelfile: Modelfile | None
     diagnostics: tuple[Diagnostic, ...]
+    modelfile: Modelfile | None
 
 
 def encoded(text: str) -> bytes:
@@ -35,6 +36,5 @@ def encoded(text: str) -> bytes:
 def analyse(document: Document, loaded: Loaded) -> Analysis:
     """Lint the document's text exactly as ``mfc lint`` lints the saved file."""
     data = encoded(document.text)
-    diagnostics = lint_bytes(data, path=document.path, config=loaded.config)
-    modelfile, _, _ = parse_recovering(data, path=document.path)
-    return Analysis(document, modelfile, tuple(diagnostics))
+    diagnostics, modelfile = lint_parsed(data, path=document.path, config=loaded.config)
+    return Analysis(document, tuple(diagnostics), modelfile)

@@ -43,6 +43,7 @@ class ModelfileServer(LanguageServer):
         self.configs = Configs()
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.last_change: dict[str, float] = {}
         self.store_root = store_root
         self.debounce = debounce
         self.warned: set[str] = set()
@@ -87,14 +88,21 @@ class ModelfileServer(LanguageServer):
                 del futures[key]
 
     def schedule(self, uri: str) -> None:
+        """Lint after a change: at once after a pause in typing (the leading edge), else
+        once the changes stop for ``debounce`` seconds (the trailing edge), so that a
+        keystroke is answered at once and a burst of them costs one lint."""
         self.forget_done_futures()
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         timer = self.pending.pop(uri, None)
         if timer is not None:
             timer.cancel()
-        if self.debounce <= 0:
-            self.publish(uri)
-            return
-        self.pending[uri] = asyncio.get_running_loop().call_later(self.debounce, self.publish, uri)
+        quiet = now - self.last_change.get(uri, float("-inf")) > self.debounce
+        self.last_change[uri] = now
+        if quiet or self.debounce <= 0:
+            self.pending[uri] = loop.call_soon(self.publish, uri)  # type: ignore[assignment]
+        else:
+            self.pending[uri] = loop.call_later(self.debounce, self.publish, uri)
 
 
 def _version() -> str:
@@ -146,6 +154,7 @@ def create_server(store_root: Path | None = None, debounce: float = DEBOUNCE) ->
         if ls.documents.get(uri) is not None:
             ls.documents.close(uri)
             ls.analyses.pop(uri, None)
+            ls.last_change.pop(uri, None)
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
