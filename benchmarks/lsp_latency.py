@@ -16,11 +16,10 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 from processes import REPO, load
+from pygls.lsp.client import LanguageClient
 
 DIAGNOSTICS_GOAL = 0.050
 REQUEST_GOAL = 0.020
@@ -29,7 +28,7 @@ REQUEST_GOAL = 0.020
 def modelfile_200() -> str:
     """A 200-line Modelfile: FROM, a template, parameters, a system prompt, messages."""
     template = (
-        '{{- range $i, $m := .Messages }}\n<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}\n'
+        "{{- range $i, $m := .Messages }}\n<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}\n"
         "{{ if .Tools }}{{ json .Tools }}{{ end }}\n<|im_start|>assistant\n"
     )
     lines = ["FROM ./model.gguf", f'TEMPLATE """{template}"""', "PARAMETER temperature 0.7", "PARAMETER top_k 40"]
@@ -63,7 +62,9 @@ async def measure(rounds: int) -> dict[str, list[float]]:
         line = 100 + version % 50
         start = types.Position(line, 15)
         end = types.Position(line, 15 if version % 2 == 0 else 16)
-        change = types.TextDocumentContentChangePartial(range=types.Range(start, end), text="x" if version % 2 == 0 else "")
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(start, end), text="x" if version % 2 == 0 else ""
+        )
         sent = versions[version] = time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change])
@@ -91,7 +92,9 @@ def main(rounds: int = 200) -> None:
         median = statistics.median(values)
         verdict = "meets" if median <= goal else "MISSES"
         p90 = sorted(values)[int(len(values) * 0.9)]
-        print(f"{name:12} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  goal {goal * 1000:.0f} ms: {verdict}")
+        print(
+            f"{name:12} median {median * 1000:6.1f} ms  p90 {p90 * 1000:6.1f} ms  goal {goal * 1000:.0f} ms: {verdict}"
+        )
 
 
 if __name__ == "__main__":
