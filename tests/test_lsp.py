@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_client import expected, open_document, position_of, received, server_config
+from lsp_client import expected, open_document, position_of, published, received, replace, server_config
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 from serving import tiny_model
@@ -323,3 +323,49 @@ async def test_workspace_config_honoured_and_reloaded(client: LanguageClient) ->
     while not [p for p in client.published[before:] if p.uri == uri]:  # type: ignore[attr-defined]
         await asyncio.sleep(0.005)
     assert "MF201" in [d.code for d in client.diagnostics[uri]]
+
+
+@pytest.mark.asyncio
+async def test_inline_suppression(client: LanguageClient) -> None:
+    text = "FROM llama3.2\n# mfc: ignore[MF201]\nPARAMETER temprature 0.7\nPARAMETER top_kk 4\n"
+    _, uri = file_uri("suppressed/Modelfile", text)
+    found = await open_document(client, uri, text)
+    assert [(d.code, d.range.start.line) for d in found if d.code == "MF201"] == [("MF201", 3)]
+
+
+@pytest_lsp.fixture(
+    config=server_config(LOG, {**os.environ, "MFC_MODELS": str(STORE)}),
+    params=["visual-studio-code", "neovim", "emacs"],
+)
+async def editor(lsp_client: LanguageClient, request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A client announcing a real editor's capabilities (pytest-lsp's recorded ones)."""
+    lsp_client.editor_name = request.param  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities(request.param)))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_session_with_each_editors_capabilities(editor: LanguageClient) -> None:
+    text = 'FROM llama3.2\nPARAMETER temprature 0.7\nTEMPLATE """{{ .Prompt }}"""\n'
+    _, uri = file_uri("editors/Modelfile", text)
+    assert [d.code for d in await open_document(editor, uri, text)] == ["MF201"]
+    replace(editor, uri, 2, (1, 10), (1, 20), "temperature")
+    assert await published(editor, uri, 2) == []
+    hover = await editor.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 12))
+    )
+    assert hover is not None and "temperature" in str(hover.contents)
+    tokens = await editor.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(types.TextDocumentIdentifier(uri))
+    )
+    assert tokens is not None and tokens.data
+    capabilities = client_capabilities(editor.editor_name)  # type: ignore[attr-defined]
+    dynamic = capabilities.workspace and capabilities.workspace.did_change_watched_files
+    if dynamic and dynamic.dynamic_registration:  # the server asks to be told of pyproject.toml changes
+        for _ in range(1000):
+            if editor.registrations:  # type: ignore[attr-defined]
+                break
+            await asyncio.sleep(0.005)
+        assert [r.method for r in editor.registrations] == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]  # type: ignore[attr-defined]
+    log_is_clean()

@@ -173,7 +173,10 @@ def create_server(store_root: Path | None = None, debounce: float = DEBOUNCE) ->
                 watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
             )
             registration = types.Registration("mfc-pyproject", types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)
-            await ls.client_register_capability_async(types.RegistrationParams([registration]))
+            try:
+                await ls.client_register_capability_async(types.RegistrationParams([registration]))
+            except Exception as error:  # noqa: BLE001 - a client that refuses: pyproject.toml is still checked per lint
+                log.info("the client did not register the pyproject.toml watcher: %s", error)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: ModelfileServer, params: types.HoverParams) -> types.Hover | None:
