@@ -369,3 +369,28 @@ async def test_a_session_with_each_editors_capabilities(editor: LanguageClient) 
             await asyncio.sleep(0.005)
         assert [r.method for r in editor.registrations] == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]  # type: ignore[attr-defined]
     log_is_clean()
+
+
+@pytest.mark.asyncio
+async def test_hover_on_a_store_model_and_tokens_while_a_template_is_open(client: LanguageClient) -> None:
+    tiny_model(WORK / "tiny3", STORE, "hovered", "SYSTEM Be brief.\n", **{"test.context_length": 2048})
+    text = 'FROM hovered\nPARAMETER num_ctx 4096\nTEMPLATE """{{ .Prompt'
+    _, uri = file_uri("store-hover/Modelfile", text)
+    await open_document(client, uri, text)
+
+    async def hover(needle: str) -> str:
+        position = types.Position(*position_of(text, text.index(needle) + 1))
+        found = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), position))
+        assert found is not None and isinstance(found.contents, types.MarkupContent), needle
+        return found.contents.value
+
+    shown = await hover("hovered")
+    assert "a model of the store" in shown and "layer `model`" in shown and "layer `system`" in shown
+    assert "context length: 2048" in shown and "4096 is above the model's context length 2048" in await hover("num_ctx")
+    tokens = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(types.TextDocumentIdentifier(uri))
+    )
+    assert tokens is not None
+    legend = client.init_result.capabilities.semantic_tokens_provider.legend.token_types  # type: ignore[attr-defined]
+    kinds = [legend[tokens.data[i + 3]] for i in range(0, len(tokens.data), 5)]
+    assert kinds == ["keyword", "keyword", "keyword", "macro", "property"]  # the file does not parse yet

@@ -30,15 +30,21 @@ LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
 _INDEX = {name: index for index, name in enumerate(TOKEN_TYPES)}
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_OPEN_TEMPLATE = re.compile(r'(?im)^[ \t]*template[ \t]+"""')
+_LINE_WORD = re.compile(
+    r"(?im)^[ \t]*(?:(?P<comment>#[^\r\n]*)|"
+    r"(?P<keyword>from|license|template|system|adapter|draft|renderer|parser|requires|parameter|message)(?=[ \t]))"
+)
 
 #: (offset, length in code points, token type) in the document.
 Token = tuple[int, int, str]
 
 
 def document_tokens(text: str, modelfile: Modelfile | None) -> list[Token]:
-    """The tokens of a parsed document, in order, none overlapping."""
+    """The tokens of a document, in order, none overlapping (``fallback_tokens`` while
+    it does not parse)."""
     if modelfile is None:
-        return []
+        return fallback_tokens(text)
     found: list[Token] = [
         (c.span.start.offset, c.span.end.offset - c.span.start.offset, "comment") for c in modelfile.comments
     ]
@@ -49,6 +55,31 @@ def document_tokens(text: str, modelfile: Modelfile | None) -> list[Token]:
         if isinstance(command, Message):
             found.append((command.role_span.start.offset, len(command.role), "enumMember"))
         found.extend(_value_tokens(text, command))
+    return sorted(found)
+
+
+def fallback_tokens(text: str) -> list[Token]:
+    """Tokens of a document that does not parse (typing, a quote still open): keywords
+    at line starts and comment lines, and the template after a ``TEMPLATE \"\"\"`` that is
+    not closed yet, so that highlighting does not vanish while a template is typed.
+
+    >>> fallback_tokens("FROM x\\n# c\\nTEMPLATE " + '"' * 3 + "{{ .Prompt")
+    [(0, 4, 'keyword'), (7, 3, 'comment'), (11, 8, 'keyword'), (23, 3, 'macro'), (26, 7, 'property')]
+    """
+    end = len(text)
+    opened = None
+    for match in _OPEN_TEMPLATE.finditer(text):
+        opened = match
+    found: list[Token] = []
+    if opened is not None and '"""' not in text[opened.end() :]:
+        end = opened.end()
+        at = end
+        for piece, kind in pieces(text[end:]):
+            found.append((at, len(piece), kind))
+            at += len(piece)
+    for match in _LINE_WORD.finditer(text, 0, end):
+        kind = "comment" if match.group("comment") else "keyword"
+        found.append((match.start(kind), len(match.group(kind)), kind))
     return sorted(found)
 
 
