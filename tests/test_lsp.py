@@ -9,6 +9,7 @@ tokens covering every character of a template, definition targets, the workspace
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import subprocess
@@ -394,3 +395,33 @@ async def test_hover_on_a_store_model_and_tokens_while_a_template_is_open(client
     legend = client.init_result.capabilities.semantic_tokens_provider.legend.token_types  # type: ignore[attr-defined]
     kinds = [legend[tokens.data[i + 3]] for i in range(0, len(tokens.data), 5)]
     assert kinds == ["keyword", "keyword", "keyword", "macro", "property"]  # the file does not parse yet
+
+
+def rpc(payload: dict[str, object]) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def test_a_session_ends_with_exit_code_0() -> None:
+    """initialize, initialized, shutdown, exit: the process ends cleanly with 0."""
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "capabilities": {}}}
+    session = [init, {"jsonrpc": "2.0", "method": "initialized", "params": {}}]
+    session += [{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}]
+    result = mfc("lsp", data=b"".join(rpc(message) for message in session))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(b"Content-Length") == 2 and b'"id": 2' in result.stdout.replace(b'"id":2', b'"id": 2')
+    assert result.stderr == b""
+
+
+def test_a_busy_tcp_port_is_one_line_and_exit_1() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = mfc("lsp", "--tcp", str(port))
+    assert result.returncode == 1
+    assert result.stderr.decode().strip().splitlines() == [
+        f"error: mfc lsp: cannot listen on 127.0.0.1:{port}: {os.strerror(errno.EADDRINUSE)}"
+    ]

@@ -253,6 +253,7 @@ def serve_lsp(store: str | None = None, *, tcp: int | None = None, log_file: str
         try:
             server.start_tcp("127.0.0.1", tcp)
         except OSError as error:
-            raise LspError(f"mfc lsp: cannot listen on 127.0.0.1:{tcp}: {error.strerror or error}") from None
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise LspError(f"mfc lsp: cannot listen on 127.0.0.1:{tcp}: {reason}") from None
     else:  # pygls closes its writer at the end: give it one that leaves standard output open
         server.start_io(sys.stdin.buffer, os.fdopen(sys.stdout.fileno(), "wb", closefd=False))
