@@ -425,3 +425,17 @@ def test_a_busy_tcp_port_is_one_line_and_exit_1() -> None:
     assert result.stderr.decode().strip().splitlines() == [
         f"error: mfc lsp: cannot listen on 127.0.0.1:{port}: {os.strerror(errno.EADDRINUSE)}"
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_broken_config_is_shown_once_and_linted_with_the_defaults(client: LanguageClient) -> None:
+    folder = WORK / "broken-config"
+    folder.mkdir(exist_ok=True)
+    (folder / "pyproject.toml").write_text('[tool.mfc.lint]\nignore = ["MF9999"]\n')
+    text = "FROM llama3.2\nPARAMETER temprature 0.7\n"
+    _, uri = file_uri("broken-config/Modelfile", text)
+    assert [d.code for d in await open_document(client, uri, text)] == ["MF201"]
+    replace(client, uri, 2, (1, 0), (1, 0), "")
+    await published(client, uri, 2)
+    shown = [m for m in client.messages if "MF9999" in m.message]
+    assert len(shown) == 1 and shown[0].type == types.MessageType.Error
