@@ -439,3 +439,45 @@ async def test_a_broken_config_is_shown_once_and_linted_with_the_defaults(client
     await published(client, uri, 2)
     shown = [m for m in client.messages if "MF9999" in m.message]
     assert len(shown) == 1 and shown[0].type == types.MessageType.Error
+
+
+def test_tcp_answers_initialize() -> None:
+    """`mfc lsp --tcp PORT` (for debugging) speaks the same protocol on a socket."""
+    import socket
+    import time
+
+    from serving import free_port
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    server = subprocess.Popen([sys.executable, "-m", "builder.cli.main", "lsp", "--tcp", str(port)], env=env)
+    try:
+        for _ in range(300):
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("mfc lsp --tcp did not listen")
+        with connection:
+            init = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "capabilities": {}},
+            }
+            connection.sendall(rpc(init))
+            header = connection.recv(4096)
+            while b"\r\n\r\n" not in header:
+                header += connection.recv(4096)
+            head, _, body = header.partition(b"\r\n\r\n")
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            while len(body) < length:
+                body += connection.recv(4096)
+        answer = json.loads(body)
+        assert answer["id"] == 1 and answer["result"]["capabilities"]["hoverProvider"] is True
+        assert answer["result"]["serverInfo"]["name"] == "mfc-lsp"
+    finally:
+        server.terminate()
+        server.wait(30)
