@@ -1,6 +1,7 @@
 """The language server: pygls wiring of the features, each a function of this package
-over the library.  Diagnostics are published for the version they were computed from,
-a debounce after the last change (at once on open and on a configuration change)."""
+over the library.  Diagnostics are published for the version they were computed from:
+at once on open, on a configuration change and on the first change after a pause in
+typing, else a debounce after the last change of a burst (``ModelfileServer.schedule``)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from builder.store import Store, default_root
 
 log = logging.getLogger("mfc.lsp")
 
-#: Seconds after the last change before a document is linted again.
+#: Seconds after the last change of a burst before a document is linted again.
 DEBOUNCE = 0.02
 
 
@@ -42,7 +43,7 @@ class ModelfileServer(LanguageServer):
         self.documents = Documents()
         self.configs = Configs()
         self.analyses: dict[str, Analysis] = {}
-        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.pending: dict[str, asyncio.Handle] = {}
         self.last_change: dict[str, float] = {}
         self.store_root = store_root
         self.debounce = debounce
@@ -100,7 +101,7 @@ class ModelfileServer(LanguageServer):
         quiet = now - self.last_change.get(uri, float("-inf")) > self.debounce
         self.last_change[uri] = now
         if quiet or self.debounce <= 0:
-            self.pending[uri] = loop.call_soon(self.publish, uri)  # type: ignore[assignment]
+            self.pending[uri] = loop.call_soon(self.publish, uri)
         else:
             self.pending[uri] = loop.call_later(self.debounce, self.publish, uri)
 
