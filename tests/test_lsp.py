@@ -9,9 +9,11 @@ tokens covering every character of a template, definition targets, the workspace
 from __future__ import annotations
 
 import asyncio
+import atexit
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ from modelfile.go.decoding import decode
 REPO = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.mkdtemp(prefix="mfc-lsp-"))
 LOG = WORK / "server.log"
+atexit.register(shutil.rmtree, WORK, True)  # the servers are stopped by then
 STORE = WORK / "store"
 
 

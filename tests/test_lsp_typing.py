@@ -11,7 +11,9 @@ definition and code actions are asked for at the cursor."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +30,7 @@ from modelfile.go.decoding import decode
 
 WORK = Path(tempfile.mkdtemp(prefix="mfc-lsp-typing-"))
 LOG = WORK / "server.log"
+atexit.register(shutil.rmtree, WORK, True)  # the servers are stopped by then
 
 
 @pytest_lsp.fixture(config=server_config(LOG, {**os.environ, "MFC_MODELS": str(WORK / "store")}))
