@@ -55,6 +55,8 @@ _EXPORTS = {
     "InvalidDigest": "builder.errors",
     "DigestMismatch": "builder.errors",
     "ServeError": "builder.errors",
+    "LspError": "builder.errors",
+    "serve_lsp": "builder.lsp",
     "BlobUpload": "builder.uploads",
     "show_modelfile": "builder.show",
     "quantize": "builder.quantizer",
@@ -110,6 +112,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.errors import ConvertError as ConvertError
     from builder.errors import DigestMismatch as DigestMismatch
     from builder.errors import InvalidDigest as InvalidDigest
+    from builder.errors import LspError as LspError
     from builder.errors import ModelNameError as ModelNameError
     from builder.errors import ModelNotFound as ModelNotFound
     from builder.errors import OptionError as OptionError
@@ -132,6 +135,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.integrity import verify as verify
     from builder.listing import ModelSummary as ModelSummary
     from builder.listing import list_models as list_models
+    from builder.lsp import serve_lsp as serve_lsp
     from builder.manage import CopyResult as CopyResult
     from builder.manage import PruneResult as PruneResult
     from builder.manage import RemoveResult as RemoveResult

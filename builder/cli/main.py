@@ -95,6 +95,11 @@ COMMANDS = {
         "logout_command",
         "Forget the credentials `mfc login` saved for HOST (Docker's own are left alone).",
     ),
+    "lsp": LazyCommand(
+        "builder.cli.lsp",
+        "lsp_command",
+        "Run the Modelfile language server (LSP) for editors, on standard input and output.",
+    ),
     "verify": LazyCommand(
         "builder.cli.verify",
         "verify_command",
