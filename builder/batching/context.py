@@ -1,0 +1,45 @@
+"""The llama.cpp context a batching engine decodes in: the ``Llama``'s own settings,
+with ``parallel`` sequences and ``num_ctx`` cells for each (``num_ctx × parallel`` in
+all, as Ollama gives its runner), and the model's LoRA adapter.  It takes the place of
+the context the ``Llama`` made, which is freed."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from builder.errors import RunError
+
+
+def multi_sequence_context(llm: Any, *, parallel: int, num_ctx: int, unified: bool = True) -> Any:
+    """A ``llama_cpp._internals.LlamaContext`` for ``llm``'s model with ``parallel``
+    sequences of up to ``num_ctx`` tokens each, with flash attention; ``unified``: one KV
+    cache of ``num_ctx × parallel`` cells shared by all sequences (else a stream of
+    ``num_ctx`` cells per sequence, which llama.cpp decodes together much more slowly
+    on a CPU).  It becomes ``llm._ctx`` and is freed with the model."""
+    import llama_cpp
+    from llama_cpp import _internals
+
+    internals: Any = _internals  # untyped
+
+    params = type(llm.context_params).from_buffer_copy(llm.context_params)
+    params.n_ctx = num_ctx * parallel
+    params.n_seq_max = parallel
+    params.kv_unified = unified
+    # Flash attention skips the cells a sequence may not see, so each sequence sums over
+    # its own cells only, in their order: its numbers do not depend on the others'.
+    params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+    try:
+        context = internals.LlamaContext(model=llm._model, params=params, verbose=llm.verbose)
+    except ValueError as error:
+        raise RunError(f"cannot make a context of {num_ctx} × {parallel} tokens: {error}") from None
+    adapter = getattr(llm, "_lora_adapter", None)
+    if adapter is not None:
+        adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
+        scales = (ctypes.c_float * 1)(llm.lora_scale)
+        if llama_cpp.llama_set_adapters_lora(context.ctx, adapters, 1, scales):
+            context.close()
+            raise RunError("cannot apply the LoRA adapter to the batching context")
+    llm._ctx.close()
+    llm._ctx = context
+    return context
