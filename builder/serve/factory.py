@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -23,14 +24,18 @@ from builder.serve.access_log import AccessLog
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
-from builder.serve.models_loaded import LoadedModels
+from builder.serve.models_loaded import LoadedModels, _load_runner
 from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
 
 def app(
-    store: StoreLike = None, *, middleware: Sequence[Middleware] = (), keep_alive: int = DEFAULT_KEEP_ALIVE
+    store: StoreLike = None,
+    *,
+    middleware: Sequence[Middleware] = (),
+    keep_alive: int = DEFAULT_KEEP_ALIVE,
+    num_parallel: int = 4,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
@@ -40,11 +45,14 @@ def app(
     check, the API key, body limits: ``builder/serve/security.py``) plugs in.
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
     does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
+    ``num_parallel`` (``OLLAMA_NUM_PARALLEL``) is how many requests to one model decode
+    together.
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
     ``Metrics``, answered at ``GET /metrics``.
     """
     the_store = as_store(store)
-    loaded = LoadedModels(the_store, keep_alive=keep_alive)
+    loader = functools.partial(_load_runner, parallel=num_parallel)
+    loaded = LoadedModels(the_store, keep_alive=keep_alive, loader=loader)
     metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
 
     @contextlib.asynccontextmanager

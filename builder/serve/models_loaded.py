@@ -7,9 +7,9 @@ when the request's load-time options (``num_ctx`` …, ``run_options.LOAD_OPTION
 differ from those it loaded with, unloaded when the time runs out or a request says
 ``keep_alive: 0``.  ``ps()`` lists them as ``/api/ps`` does.
 
-One request at a time per model: ``LoadedModel.turn`` is a lock that requests to the same
-model wait on.  That lock is the seam where parallel slots and continuous batching go
-(the next sitting): a model entry hands out a slot instead of the whole runner.
+Requests to one model share its runner, whose batching engine decodes them together
+(``OLLAMA_NUM_PARALLEL`` slots, the loader's ``parallel``); ``LoadedModel.turn`` only
+lets a reload wait until the requests in flight have ended.
 
 >>> import asyncio
 >>> models = LoadedModels(None, loader=lambda store, name, options: FakeRunner(name))
@@ -60,10 +60,10 @@ class FakeRunner:
         """Nothing to free."""
 
 
-def _load_runner(store: Any, name: str, options: dict[str, Any]) -> Any:
+def _load_runner(store: Any, name: str, options: dict[str, Any], *, parallel: int = 1) -> Any:
     from builder.run import Runner
 
-    return Runner(store, name, overrides=options)
+    return Runner(store, name, overrides=options, parallel=parallel)
 
 
 def load_options(options: Mapping[str, object] | None) -> dict[str, Any]:
@@ -84,7 +84,7 @@ class LoadedModel:
         self.key = key
         self.runner = runner
         self.options = options
-        self.turn = asyncio.Lock()  # the seam for parallel slots
+        self.turn = asyncio.Condition()  # notified when the last request in flight ends
         self.users = 0
         self.keep_alive = keep_alive
         self.expires = _expiry(keep_alive)
@@ -145,16 +145,18 @@ class LoadedModels:
     async def use(
         self, name: str, *, options: Mapping[str, object] | None = None, keep_alive: int | None = None
     ) -> AsyncIterator[Any]:
-        """The runner for ``name`` while the block runs, this request's turn on it held;
-        afterwards ``keep_alive`` (else the default) starts counting."""
+        """The runner for ``name`` while the block runs (shared with the other requests
+        in flight); afterwards ``keep_alive`` (else the default) starts counting."""
         wanted = load_options(options)
         entry = await self._entry(name, wanted)
         entry.users += 1
         try:
-            async with entry.turn:
-                yield entry.runner
+            yield entry.runner
         finally:
             entry.users -= 1
+            if not entry.users:
+                async with entry.turn:
+                    entry.turn.notify_all()
             entry.keep_alive = self.keep_alive if keep_alive is None else keep_alive
             entry.expires = _expiry(entry.keep_alive)
             if not entry.users:
@@ -165,8 +167,10 @@ class LoadedModels:
         async with self._loading:
             entry = self._models.get(key)
             if entry is not None and entry.options != wanted:
-                async with entry.turn:  # wait for the request in flight, then reload
-                    await self._drop(entry)
+                busy = entry
+                async with busy.turn:  # wait for the requests in flight, then reload
+                    await busy.turn.wait_for(lambda: not busy.users)
+                    await self._drop(busy)
                 entry = None
             if entry is None:
                 runner = await run_in_threadpool(self.loader, self.store, name, wanted)
