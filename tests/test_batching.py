@@ -86,6 +86,38 @@ def test_an_answer_is_the_same_alone_and_beside_three_others(four: Runner, optio
     assert (beside.tokens, beside.response) == (alone.tokens, alone.response)
 
 
+def test_an_answer_is_the_same_while_other_requests_come_and_go(four: Runner) -> None:
+    """Short requests keep finishing and starting beside it: the cells they free are
+    taken again while it decodes."""
+    options = {**SEEDED, "num_predict": 48}
+    alone = four.generate(STORY, options=options)
+    stop = threading.Event()
+    started = threading.Barrier(4)
+    served: list[int] = []
+
+    def churn(index: int) -> None:
+        started.wait()
+        count = 0
+        while not stop.is_set():
+            short = {"temperature": 0.7, "seed": count, "num_predict": 3 + (count + index) % 5}
+            four.generate(f"Question {index}-{count}: name a number.", options=short)
+            count += 1
+        served.append(count)
+
+    threads = [threading.Thread(target=churn, args=(index,)) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    try:
+        beside = four.generate(STORY, options=options)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=300)
+    assert sum(served) > 3  # others came and went meanwhile
+    assert beside.tokens == alone.tokens
+
+
 def test_a_request_joins_while_another_decodes(four: Runner) -> None:
     long = four.stream("Write a long story about a lighthouse keeper.", options={"temperature": 0, "num_predict": 120})
     first = next(long)

@@ -11,12 +11,11 @@ from typing import Any
 from builder.errors import RunError
 
 
-def multi_sequence_context(llm: Any, *, parallel: int, num_ctx: int, unified: bool = True) -> Any:
+def multi_sequence_context(llm: Any, *, parallel: int, num_ctx: int, unified: bool = False) -> Any:
     """A ``llama_cpp._internals.LlamaContext`` for ``llm``'s model with ``parallel``
-    sequences of up to ``num_ctx`` tokens each, with flash attention; ``unified``: one KV
-    cache of ``num_ctx × parallel`` cells shared by all sequences (else a stream of
-    ``num_ctx`` cells per sequence, which llama.cpp decodes together much more slowly
-    on a CPU).  It becomes ``llm._ctx`` and is freed with the model."""
+    sequences of up to ``num_ctx`` tokens each, with flash attention: a KV stream of
+    ``num_ctx`` cells per sequence, or with ``unified`` one cache of ``num_ctx ×
+    parallel`` cells that all share.  It becomes ``llm._ctx`` and is freed with the model."""
     import llama_cpp
     from llama_cpp import _internals
 
@@ -26,8 +25,8 @@ def multi_sequence_context(llm: Any, *, parallel: int, num_ctx: int, unified: bo
     params.n_ctx = num_ctx * parallel
     params.n_seq_max = parallel
     params.kv_unified = unified
-    # Flash attention skips the cells a sequence may not see, so each sequence sums over
-    # its own cells only, in their order: its numbers do not depend on the others'.
+    # Flash attention skips the cells a sequence may not see and sums over the others in
+    # cell order, which a stream of its own keeps in position order.
     params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
     try:
         context = internals.LlamaContext(model=llm._model, params=params, verbose=llm.verbose)

@@ -9,9 +9,13 @@ the KV cache of its last sequence, so that a prompt that starts the same way (a 
 history) is fed from where they part.
 
 A sequence's answer does not depend on what else runs: every token's numbers are
-computed row by row (a batch's other rows do not change them), flash attention sums
-over the sequence's own KV cells only, in the order of its positions, and each
-sequence samples with its own chain and seed.
+computed row by row (a batch's other rows do not change them); each slot has a KV
+stream of its own (``unified=False``), whose cells hold its positions in order, and
+flash attention sums over them in that order; each sequence samples with its own chain
+and seed.  (With one KV cache shared by all sequences, ``unified=True``, a sequence's
+later tokens may land in cells freed before its earlier ones, and the sums, in cell
+order, change in the last bits: on SmolLM2, seeded answers decoded while other requests
+came and went differed from the lone ones in 4 tries of 4; with streams, in none.)
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class Engine:
     """Continuous batching over ``llm`` (a ``Llama``) with ``parallel`` slots of
     ``num_ctx`` tokens each (see the module)."""
 
-    def __init__(self, llm: Any, *, parallel: int, num_ctx: int, name: str = "", unified: bool = True) -> None:
+    def __init__(self, llm: Any, *, parallel: int, num_ctx: int, name: str = "", unified: bool = False) -> None:
         import llama_cpp
 
         self.llm = llm
