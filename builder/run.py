@@ -90,6 +90,16 @@ class Runner:
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
         self.load_duration = time.perf_counter_ns() - started
 
+    @property
+    def active(self) -> int:
+        """Requests decoding now (each in a sequence slot)."""
+        return self.engine.active if self.engine is not None else 0
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot."""
+        return self.engine.waiting if self.engine is not None else 0
+
     def __enter__(self) -> Runner:
         return self
 

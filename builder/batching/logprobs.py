@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from builder.generation import Logprob, TokenLogprob
 
 
 def logprobs_of(logits: Any, token: int, top: int, piece: Callable[[int], bytes]) -> Logprob:
     """``token``'s log-probability under ``logits`` (a float array over the vocabulary)
     and the ``top`` most likely tokens' (most likely first); ``piece`` gives a token's bytes."""
+    import numpy as np
+
     values = np.asarray(logits, dtype=np.float64)
     shifted = values - values.max()
     logsum = float(np.log(np.exp(shifted).sum()))
