@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,10 +24,13 @@ from builder.serve.access_log import AccessLog
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
-from builder.serve.models_loaded import LoadedModels, _load_runner
+from builder.serve.models_loaded import LoadedModels
 from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
-from builder.store import StoreLike, as_store
+from builder.store import Store, StoreLike, as_store
 from modelfile.errors import MfcError
+
+if TYPE_CHECKING:
+    from builder.run import Runner
 
 
 def app(
@@ -51,8 +54,13 @@ def app(
     ``Metrics``, answered at ``GET /metrics``.
     """
     the_store = as_store(store)
-    loader = functools.partial(_load_runner, parallel=num_parallel)
-    loaded = LoadedModels(the_store, keep_alive=keep_alive, loader=loader)
+
+    def load(store: Store, name: str, options: dict[str, Any]) -> Runner:
+        from builder.run import Runner
+
+        return Runner(store, name, overrides=options, parallel=num_parallel)
+
+    loaded = LoadedModels(the_store, keep_alive=keep_alive, loader=load)
     metrics = Metrics(loaded=lambda: int(application.state.models.count()))  # the registry now
 
     @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ differ from those it loaded with, unloaded when the time runs out or a request s
 ``keep_alive: 0``.  ``ps()`` lists them as ``/api/ps`` does.
 
 Requests to one model share its runner, whose batching engine decodes them together
-(``OLLAMA_NUM_PARALLEL`` slots, the loader's ``parallel``); ``LoadedModel.turn`` only
+(``OLLAMA_NUM_PARALLEL`` slots: ``app()``'s loader sets them); ``LoadedModel.turn`` only
 lets a reload wait until the requests in flight have ended.
 
 >>> import asyncio
@@ -60,10 +60,10 @@ class FakeRunner:
         """Nothing to free."""
 
 
-def _load_runner(store: Any, name: str, options: dict[str, Any], *, parallel: int = 1) -> Any:
+def _load_runner(store: Any, name: str, options: dict[str, Any]) -> Any:
     from builder.run import Runner
 
-    return Runner(store, name, overrides=options, parallel=parallel)
+    return Runner(store, name, overrides=options)
 
 
 def load_options(options: Mapping[str, object] | None) -> dict[str, Any]:
