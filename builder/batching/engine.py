@@ -52,6 +52,9 @@ class Engine:
         self._waiting: collections.deque[Sequence] = collections.deque()
         self._active: list[Sequence] = []
         self._slots: dict[int, list[int]] = {slot: [] for slot in range(self.parallel)}  # a slot's cached tokens
+        self._threads = int(llm.n_threads)
+        self._prefill_threads = int(getattr(llm, "n_threads_batch", self._threads))
+        self._batch_threads = self._prefill_threads  # what the context uses for a batch now
         self._thread: threading.Thread | None = None
         self._closing = False
         self.steps = 0  # decode steps run
@@ -149,6 +152,7 @@ class Engine:
                 index = batch.add(token=sequence.last, pos=len(sequence.cached), seq=sequence.slot, logits=True)
                 sequence.cached.append(sequence.last)
                 outputs.append((sequence, index))
+        generating = len(batch)
         for sequence in self._active:
             if sequence.prefilling and batch.room:
                 prompt = sequence.request.tokens
@@ -163,6 +167,7 @@ class Engine:
                     outputs.append((sequence, len(batch) - 1))
         if not len(batch):
             return
+        self._use_threads(prefilling=len(batch) > generating)
         code = llama_cpp.llama_decode(self.context.ctx, batch.native)
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
@@ -170,6 +175,19 @@ class Engine:
         self.decoded += len(batch)
         for sequence, index in outputs:
             self._sample(sequence, index)
+
+    def _use_threads(self, *, prefilling: bool) -> None:
+        """Prompts are evaluated with the batch threads (``n_threads_batch``, as llama.cpp
+        does); a step of one new token per sequence with the generation threads
+        (``n_threads``), as one sequence alone would be: llama.cpp counts a batch of
+        several sequences' tokens as a batch, and more threads than the generation's
+        only cost waiting on a busy machine."""
+        import llama_cpp
+
+        wanted = self._prefill_threads if prefilling else self._threads
+        if wanted != self._batch_threads:
+            llama_cpp.llama_set_n_threads(self.context.ctx, self._threads, wanted)
+            self._batch_threads = wanted
 
     def _sample(self, sequence: Sequence, index: int) -> None:
         import llama_cpp
