@@ -31,6 +31,9 @@ from builder.batching.logprobs import logprobs_of
 from builder.batching.sequence import Sequence
 from builder.errors import RunError
 
+#: Prompt tokens in a step from which it runs with the batch threads.
+PREFILL_THREADS_FROM = 64
+
 
 class Engine:
     """Continuous batching over ``llm`` (a ``Llama``) with ``parallel`` slots of
@@ -167,7 +170,7 @@ class Engine:
                     outputs.append((sequence, len(batch) - 1))
         if not len(batch):
             return
-        self._use_threads(prefilling=len(batch) > generating)
+        self._use_threads(prefilling=len(batch) - generating >= PREFILL_THREADS_FROM)
         code = llama_cpp.llama_decode(self.context.ctx, batch.native)
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
@@ -177,11 +180,13 @@ class Engine:
             self._sample(sequence, index)
 
     def _use_threads(self, *, prefilling: bool) -> None:
-        """Prompts are evaluated with the batch threads (``n_threads_batch``, as llama.cpp
-        does); a step of one new token per sequence with the generation threads
-        (``n_threads``), as one sequence alone would be: llama.cpp counts a batch of
-        several sequences' tokens as a batch, and more threads than the generation's
-        only cost waiting on a busy machine."""
+        """Long prompts are evaluated with the batch threads (``n_threads_batch``, as
+        llama.cpp does); a step of one new token per sequence, and a short prompt, with
+        the generation threads (``n_threads``).  llama.cpp takes any batch of more than
+        one token for a prompt, and on a busy machine threads that wait for each other at
+        every operation cost more than they give: on the shared 2-core machine, a step
+        of 4 sequences took 6x longer with 2 threads than with 1, and a 15-token prompt
+        about 20x."""
         import llama_cpp
 
         wanted = self._prefill_threads if prefilling else self._threads
