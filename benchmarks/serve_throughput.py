@@ -31,9 +31,11 @@ prompts) while four other engineers ran their tests (load average 3.7-5.4):
 
 On this loaded machine the direct path's prompts suffer from llama.cpp's two batch
 threads waiting on each other (the engine evaluates short prompts with one thread);
-the 4-stream ratio misses its goal here: a step of 4 sequences cost 1.9× a step of
-one at best (47 ms against 21-25 ms), 3.3× less per token only when the machine was
-quiet (22 ms against 18 ms).  Numbers on a shared machine move by 2× from run to run.
+the 4-stream ratio misses its goal here.  llama.cpp itself set the bound: in this
+process, a decode step of 4 sequences took 47 ms on average against 21-25 ms for one
+(1.7-2.1× the tokens per second; the engine's own work was 2% of the time), and 22 ms
+against 18 ms (3.3×) in a quiet moment.  Numbers on a shared machine move by 2× from
+run to run.
 """
 
 from __future__ import annotations
