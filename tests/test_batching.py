@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import llama_cpp
 import pytest
 from hf_fixtures import minilm_folder
 from models import smollm2_gguf
@@ -169,6 +170,10 @@ def test_cancelling_one_of_four_frees_its_slot_and_the_others_go_on(four: Runner
     for index in (1, 2, 3):
         done = results[index][-1]
         assert isinstance(done, Done) and done.generation.tokens == alone[index].tokens
+    memory = four.engine.context.memory
+    last = [llama_cpp.llama_memory_seq_pos_max(memory, stream._sequence.slot) for stream in streams]
+    assert last[0] == -1  # the cancelled one's cells were freed
+    assert all(position > 0 for position in last[1:])  # the finished ones' are kept for a later prompt
 
 
 def test_more_requests_than_slots_wait_and_all_finish(store: Store) -> None:

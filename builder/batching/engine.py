@@ -5,8 +5,8 @@ samples each sequence with its own chain.
 
 Requests beyond ``parallel`` wait in a FIFO (``waiting``); a request whose reader
 cancels or closes it leaves at the next step and its slot is free again.  A slot keeps
-the KV cache of its last sequence, so that a prompt that starts the same way (a chat's
-history) is fed from where they part.
+the KV cache of its last finished sequence, so that a prompt that starts the same way
+(a chat's history) is fed from where they part; a cancelled one's cells are freed.
 
 A sequence's answer does not depend on what else runs: every token's numbers are
 computed row by row (a batch's other rows do not change them); each slot has a KV
@@ -145,7 +145,7 @@ class Engine:
         for sequence in list(self._active):
             reason = sequence.stop_reason()
             if reason is not None:
-                self._release(sequence)
+                self._release(sequence, clear=True)
                 sequence.finish("cancel")
         batch = self._batch
         batch.clear()
@@ -217,7 +217,9 @@ class Engine:
         return piece
 
     def _release(self, sequence: Sequence, *, clear: bool = False) -> None:
-        """Take ``sequence`` out of the batch; its slot keeps its cache for a later prompt."""
+        """Take ``sequence`` out of the batch and free its KV cells (``clear``: a
+        cancelled, closed or failed one), else keep them as its slot's cache for a later
+        prompt that starts the same way (a chat's next turn), as llama.cpp's server does."""
         if sequence in self._active:
             self._active.remove(sequence)
         if clear:
