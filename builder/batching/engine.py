@@ -10,12 +10,14 @@ the KV cache of its last finished sequence, so that a prompt that starts the sam
 
 A sequence's answer does not depend on what else runs: every token's numbers are
 computed row by row (a batch's other rows do not change them); each slot has a KV
-stream of its own (``unified=False``), whose cells hold its positions in order, and
-flash attention sums over them in that order; each sequence samples with its own chain
-and seed.  (With one KV cache shared by all sequences, ``unified=True``, a sequence's
-later tokens may land in cells freed before its earlier ones, and the sums, in cell
-order, change in the last bits: on SmolLM2, seeded answers decoded while other requests
-came and went differed from the lone ones in 4 tries of 4; with streams, in none.)
+stream of its own (``unified=False``), whose cells hold its positions in order, so
+attention sums over the same cells in the same order as alone; each sequence samples
+with its own chain and seed.  (With one KV cache shared by all sequences,
+``unified=True``, other sequences' cells sit between a sequence's own and its later
+tokens may land in cells freed before its earlier ones; attention, which sums in cell
+order, changes in the last bits: on SmolLM2, seeded answers decoded while other
+requests came and went differed from the lone ones in 4 tries of 4, with or without
+flash attention; with streams, in none.)
 """
 
 from __future__ import annotations
