@@ -156,21 +156,6 @@ def automatic_num_batch(model: Mapping[str, Any], request: Mapping[str, Any]) ->
     return "num_batch" not in model and "num_batch" not in request
 
 
-def sampling(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of llama-cpp-python's ``Llama.generate`` for these options."""
-    penalty = float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0
-    return {
-        "top_k": int(options["top_k"]),
-        "top_p": float(options["top_p"]),
-        "min_p": float(options["min_p"]),
-        "typical_p": float(options["typical_p"]),
-        "temp": float(options["temperature"]),
-        "repeat_penalty": penalty,
-        "presence_penalty": float(options["presence_penalty"]),
-        "frequency_penalty": float(options["frequency_penalty"]),
-    }
-
-
 def parse_format(value: str) -> str | dict[str, Any]:
     """What ``--format`` constrains an answer to: ``json`` (any JSON value), or a JSON
     schema given as JSON text or as the path of a file holding one (Ollama's

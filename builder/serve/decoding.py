@@ -113,6 +113,7 @@ _RUN = {
     "keep_alive": object,
     "options": dict,
     "think": object,
+    "logprobs": bool,
     "top_logprobs": object,
     "_debug_render_only": bool,
 }

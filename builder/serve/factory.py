@@ -41,6 +41,7 @@ def app(
     max_queue: int = 512,
     context_length: int = 0,
     loader: Loader | None = None,
+    num_parallel: int = 4,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
@@ -56,6 +57,8 @@ def app(
     set it (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, 4096).  ``loader(store, name,
     load_options)`` makes the runner of a model on its first use: ``builder.Runner`` unless
     given (tests give a stand-in that answers without llama.cpp).
+    ``num_parallel`` (``OLLAMA_NUM_PARALLEL``) is how many requests to one model decode
+    together.
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
     ``Metrics``, answered at ``GET /metrics``; inside it, ``GracefulStop`` ends the
     streams when ``application.state.stopping`` is set (the server is shutting down).
@@ -65,7 +68,7 @@ def app(
     loaded = LoadedModels(
         the_store,
         keep_alive=keep_alive,
-        loader=loader or runner_loader(context_length),
+        loader=loader or runner_loader(context_length, parallel=num_parallel),
         sizer=functools.partial(stored_model_bytes, context_length=context_length),
         max_loaded=max_loaded_models,
         max_queue=max_queue,

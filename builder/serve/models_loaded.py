@@ -31,6 +31,9 @@ The rules, Ollama's:
   without a GPU (it refuses rather than load into swap-thrashing; only macOS loads
   anyway), so mfc refuses too.
 * A load that fails leaves nothing registered; the next request tries again.
+* Requests to one model share its runner, whose batching engine decodes them together
+  (``OLLAMA_NUM_PARALLEL`` slots: ``app()``'s loader sets them); nothing here makes them
+  take turns.
 
 >>> import asyncio
 >>> models = LoadedModels(None, loader=lambda store, name, options: FakeRunner(name))
@@ -94,18 +97,19 @@ class FakeRunner:
         """Nothing to free."""
 
 
-def runner_loader(context_length: int = 0) -> Loader:
+def runner_loader(context_length: int = 0, *, parallel: int = 1) -> Loader:
     """The loader of ``builder.Runner``s, with ``context_length`` as the default
-    ``num_ctx`` (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, ``run_options.DEFAULT_NUM_CTX``).
+    ``num_ctx`` (``OLLAMA_CONTEXT_LENGTH``; 0: mfc's default, ``run_options.DEFAULT_NUM_CTX``)
+    and ``parallel`` sequence slots (``OLLAMA_NUM_PARALLEL``).
 
-    >>> callable(runner_loader(8192))
+    >>> callable(runner_loader(8192, parallel=4))
     True
     """
 
     def load_runner(store: Any, name: str, options: dict[str, Any]) -> Any:
         from builder.run import Runner
 
-        return Runner(store, name, overrides=options, default_num_ctx=context_length)
+        return Runner(store, name, overrides=options, default_num_ctx=context_length, parallel=parallel)
 
     return load_runner
 
@@ -154,17 +158,16 @@ class LoadedModels:
     async def use(
         self, name: str, *, options: Mapping[str, object] | None = None, keep_alive: int | None = None
     ) -> AsyncIterator[Any]:
-        """The runner for ``name`` while the block runs, this request's turn on it held.
-        ``keep_alive`` (else the default) becomes the model's as the request starts (a
-        later request's, or an unload, replaces it) and counts once the model is idle.
-        ``ServerBusy`` when the load queue is full."""
+        """The runner for ``name`` while the block runs (shared with the other requests
+        in flight).  ``keep_alive`` (else the default) becomes the model's as the request
+        starts (a later request's, or an unload, replaces it) and counts once the model is
+        idle.  ``ServerBusy`` when the load queue is full."""
         wanted = load_options(options)
         key = parse_name(name).display()
         entry = self._take(key, wanted) or await self._queued(name, key, wanted)
         entry.keep_alive = self.keep_alive if keep_alive is None else keep_alive
         try:
-            async with entry.turn:
-                yield entry.runner
+            yield entry.runner
         finally:
             entry.users -= 1
             entry.keep_for(entry.keep_alive)

@@ -53,6 +53,8 @@ class RunRequest:
     suffix: str = ""
     template: str = ""
     debug_render_only: bool = False
+    logprobs: bool = False
+    top_logprobs: int = 0
     body: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +84,8 @@ class RunRequest:
             suffix=body.get("suffix", ""),
             template=body.get("template", ""),
             debug_render_only=body.get("_debug_render_only", False),
+            logprobs=bool(body.get("logprobs", False)),
+            top_logprobs=int(top_logprobs) if isinstance(top_logprobs, int | float) else 0,
             body=body,
         )
 
@@ -209,6 +213,8 @@ def open_stream(runner: Any, run: RunRequest) -> Any:
         format=run.format,
         system=run.system,
         rendered=rendered,
+        logprobs=run.logprobs,
+        top_logprobs=run.top_logprobs,
     )
 
 

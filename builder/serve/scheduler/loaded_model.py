@@ -28,7 +28,6 @@ class LoadedModel:
         self.key = key
         self.runner = runner
         self.options = options
-        self.turn = asyncio.Lock()  # the seam for parallel slots
         self.users = 0
         self.retiring = False
         self.size = size
