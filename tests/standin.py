@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.generation import Chunk, Done, Generation, TextChunk
+from builder.generation import Chunk, Done, Generation, Logprob, TextChunk, TokenLogprob
 from builder.prompts import DEFAULT_TEMPLATE, GoTemplate
 from builder.run import Runner
 from builder.run_options import effective_options, request_options
@@ -173,7 +173,8 @@ class StandInStream:
         if "error" in script:
             raise ApiError(script["error"]["status"], script["error"]["message"])
         one = {"prompt_eval_count": 1, "prompt_eval_duration": 1, "eval_count": 1, "eval_duration": 1}
-        chunks = script.get("chunks") or [{"content": script.get("content", ""), "done": True, **one}]
+        single = {"content": script.get("content", ""), "logprobs": script.get("logprobs", []), "done": True, **one}
+        chunks = script.get("chunks") or [single]
         text, reason = [], "stop"
         counts = dict.fromkeys(one, 0)
         for chunk in chunks:
@@ -182,7 +183,7 @@ class StandInStream:
                 break
             if chunk.get("content"):
                 text.append(chunk["content"])
-                yield TextChunk(chunk["content"])
+                yield TextChunk(chunk["content"], tuple(_logprob(entry) for entry in chunk.get("logprobs", [])))
             for key in counts:
                 counts[key] += int(chunk.get(key, 0))
             reason = chunk.get("done_reason") or reason
@@ -198,3 +199,12 @@ class StandInStream:
             **counts,
         )
         yield Done(self.result)
+
+
+def _logprob(entry: dict[str, Any]) -> Logprob:
+    """A vector's logprob entry (Ollama's JSON, ``{}`` for an empty one) as the runner's."""
+    token = str(entry.get("token", ""))
+    alternatives = tuple(
+        TokenLogprob.of(str(top["token"]).encode(), float(top["logprob"])) for top in entry.get("top_logprobs", [])
+    )
+    return Logprob(token, float(entry.get("logprob", 0.0)), tuple(token.encode()), alternatives)

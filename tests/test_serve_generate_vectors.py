@@ -58,9 +58,9 @@ NOT_APPLIED = {
     "chat.runner_status_error_stream": "a runner error carrying a status (429): runs in test_serve_standin_vectors.py",
     "generate.runner_status_error_nonstream": "a runner error carrying a status (503): runs in test_serve_standin_vectors.py",
     "generate.runner_status_error_stream": "a runner error carrying a status (429): runs in test_serve_standin_vectors.py",
-    "chat.tools_logprobs": "the runner's logprobs are defined by the case: needs the stand-in backend (served: tests/test_serve_batching.py)",
-    "generate.logprob_bytes": "the runner's logprobs are defined by the case: needs the stand-in backend (served: tests/test_serve_batching.py)",
-    "chat.logprob_bytes": "the runner's logprobs are defined by the case: needs the stand-in backend (served: tests/test_serve_batching.py)",
+    "chat.tools_logprobs": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
+    "generate.logprob_bytes": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
+    "chat.logprob_bytes": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
     "generate.image_generation_model": "image-generation models: mfc builds no model with the image capability",
 }
 

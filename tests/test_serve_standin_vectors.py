@@ -30,11 +30,7 @@ from builder.serve import app
 
 FILES = ("routes_generate.json", "routes_debug.json", "routes_parse_error.json")
 
-LOGPROBS = "logprobs are not served yet: TextChunk carries no logprobs (the batching engine adds them)"
 SKIPPED = {
-    "routes_generate.json:generate.logprob_bytes": LOGPROBS,
-    "routes_generate.json:chat.logprob_bytes": LOGPROBS,
-    "routes_generate.json:chat.tools_logprobs": LOGPROBS,
     "routes_generate.json:generate.images_one": (
         "images reach only a vision model's runner: mfc refuses them for a text-only model"
         " (Ollama's 500 'this model is missing data required for image input', test_serve_generate.py)"
@@ -121,6 +117,10 @@ def _stores(root: Path) -> dict[str, dict[str, str]]:
         "test-model-generate": {"test-model": _modelfile("{{ .Prompt }}")},
         "test-model-chat": {"test-model": _modelfile(debug_chat)},
         "parser": {"parse-wedge": _modelfile(parser="qwen3.5"), "parse-wedge-gen": _modelfile(parser="qwen3.5")},
+        "logprob-bytes": {
+            "test-logprob-bytes": _modelfile("{{ .Prompt }}"),
+            "test-chat-logprob-bytes": _modelfile("{{- range .Messages }}{{ .Role }}: {{ .Content }}\n{{ end }}"),
+        },
     }
 
 
@@ -132,6 +132,8 @@ def _fixture(case: dict[str, Any]) -> str:
         return "none"
     if "parser" in fixture:
         return "parser"
+    if "logprob-bytes" in fixture:
+        return "logprob-bytes"
     return fixture
 
 
@@ -238,6 +240,14 @@ def _check(key: str, expected: Any, objects: list[dict[str, Any]], server: Serve
     elif key.startswith("concat(message."):
         field = key.removeprefix("concat(message.").removesuffix(")")
         assert "".join(message.get(field, "") for message in _messages(objects)) == expected
+    elif key == "total_logprobs_over_all_lines":
+        assert sum(len(line.get("logprobs", ())) for line in objects) == expected
+    elif key == "logprobs_len":
+        assert len(last["logprobs"]) == expected
+    elif key == "logprobs[0].bytes":
+        assert last["logprobs"][0]["bytes"] == expected
+    elif key == "logprobs[0].top_logprobs[*].bytes":
+        assert [top["bytes"] for top in last["logprobs"][0]["top_logprobs"]] == expected
     else:
         raise AssertionError(f"{case['id']}: expect key {key!r} is not checked here")
 
