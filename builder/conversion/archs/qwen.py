@@ -5,6 +5,7 @@ normalises q and k per head and may set its own head size."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
@@ -14,7 +15,7 @@ from builder.conversion.archs.pooling import pooling_type
 
 
 class Qwen2(Architecture):
-    names = ("Qwen2ForCausalLM", "Qwen2Model")
+    names: ClassVar[tuple[str, ...]] = ("Qwen2ForCausalLM", "Qwen2Model")
     arch = MODEL_ARCH.QWEN2
 
     def metadata(self, writer: GGUFWriter) -> None:
@@ -31,7 +32,7 @@ class Qwen2(Architecture):
 
 
 class Qwen3(Qwen2):
-    names = ("Qwen3ForCausalLM", "Qwen3Model")
+    names: ClassVar[tuple[str, ...]] = ("Qwen3ForCausalLM", "Qwen3Model")
     arch = MODEL_ARCH.QWEN3
 
     def metadata(self, writer: GGUFWriter) -> None:
