@@ -5,6 +5,7 @@ byte for byte, damaged expert sets, and peak memory on a 64-expert checkpoint.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hf_fixtures import reference_logits
-from models import REPO
+from models import REPO, mfc
 from moe_fixtures import MOE_ARCHS, chosen_experts, synthetic_moe, tiny_moe
 
 from builder import ConvertError, convert, llama_log
@@ -164,3 +165,24 @@ def test_converting_64_experts_per_layer_stays_under_200_mb(tmp_path: Path) -> N
     assert meta.metadata["qwen3moe.expert_count"] == 64
     assert {tuple(t.shape) for t in meta.tensors if t.name.endswith("ffn_down_exps.weight")} == {(512, 256, 64)}
     assert peak < 200e6, f"peak RSS {peak / 1e6:.0f} MB converting {size / 1e6:.0f} MB"
+
+
+def test_convert_list_names_every_architecture_the_converter_takes() -> None:
+    from gguf.constants import MODEL_ARCH_NAMES
+
+    from builder.conversion.archs import BY_NAME
+
+    text = mfc("convert", "--list")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["GGUF", "HUGGING", "FACE", "CLASSES", "COVERS"]
+    for name, arch in BY_NAME.items():  # each class on the line of its GGUF architecture, with a description
+        (line,) = [line for line in lines[1:] if re.search(rf"\b{name}\b", line)]
+        assert line.split()[0] == MODEL_ARCH_NAMES[arch.arch]
+        assert len(line.split("   ")[-1].strip()) > 20
+    data = json.loads(mfc("convert", "--list", "--json").stdout)
+    experts = {c for a in data["architectures"] if a["experts"] for c in a["classes"]}
+    assert experts == {"MixtralForCausalLM", "Qwen2MoeForCausalLM", "Qwen3MoeForCausalLM", "OlmoeForCausalLM"}
+    assert {c for a in data["architectures"] for c in a["classes"]} == set(BY_NAME)
+    usage = mfc("convert", "somewhere")
+    assert usage.returncode == 2 and "-o OUT.gguf" in usage.stderr

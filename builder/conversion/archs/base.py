@@ -31,6 +31,7 @@ class Architecture:
     names: ClassVar[tuple[str, ...]] = ()
     arch: ClassVar[gguf.MODEL_ARCH]
     causal: ClassVar[bool] = True
+    covers: ClassVar[str] = ""  # what the conversion handles, for ``mfc convert --list``
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         self.config, self.checkpoint = config, checkpoint

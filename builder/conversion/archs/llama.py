@@ -45,6 +45,7 @@ def permute_rows(head_rows: int) -> RowPermutation:
 
 class Llama(Architecture):
     names: ClassVar[tuple[str, ...]] = ("LlamaForCausalLM", "MistralForCausalLM", "LLaMAForCausalLM")
+    covers = "Llama and Mistral: q/k rows permuted to llama.cpp's rotary pairs, Llama 3.1 rope scaling"
     arch = MODEL_ARCH.LLAMA
 
     def metadata(self, writer: GGUFWriter) -> None:

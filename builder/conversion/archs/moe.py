@@ -137,12 +137,14 @@ class Experts(Architecture):
 
 class Mixtral(Experts, Llama):
     names = ("MixtralForCausalLM",)
+    covers = "Mixtral: Llama attention, experts stacked into ffn_*_exps, top-k weights renormalised"
     arch = MODEL_ARCH.LLAMA
     normalises = True
 
 
 class Qwen2Moe(Experts, Qwen2):
     names = ("Qwen2MoeForCausalLM",)
+    covers = "Qwen1.5/Qwen2-MoE: experts stacked, shared expert with its sigmoid gate (ffn_*_shexp)"
     arch = MODEL_ARCH.QWEN2MOE
     normalises = False
     shared_expert = True
@@ -150,6 +152,7 @@ class Qwen2Moe(Experts, Qwen2):
 
 class Qwen3Moe(Experts, Qwen3):
     names = ("Qwen3MoeForCausalLM",)
+    covers = "Qwen3-MoE: Qwen3 attention, experts stacked, top-k weights renormalised"
     arch = MODEL_ARCH.QWEN3MOE
     normalises = True
 
@@ -160,6 +163,7 @@ class Olmoe(Experts, Architecture):
     in OLMoE-1B-7B."""
 
     names = ("OlmoeForCausalLM",)
+    covers = "OLMoE: q/k norms over the whole projection, experts stacked"
     arch = MODEL_ARCH.OLMOE
     normalises = False
 

@@ -16,6 +16,7 @@ from builder.conversion.archs.pooling import pooling_type
 
 class Qwen2(Architecture):
     names: ClassVar[tuple[str, ...]] = ("Qwen2ForCausalLM", "Qwen2Model")
+    covers = "Qwen2 and Qwen2.5: q/k/v biases; Qwen2Model embedders with their pooling"
     arch = MODEL_ARCH.QWEN2
 
     def metadata(self, writer: GGUFWriter) -> None:
@@ -33,6 +34,7 @@ class Qwen2(Architecture):
 
 class Qwen3(Qwen2):
     names: ClassVar[tuple[str, ...]] = ("Qwen3ForCausalLM", "Qwen3Model")
+    covers = "Qwen3: per-head q/k norms, its own head size; Qwen3Model embedders with their pooling"
     arch = MODEL_ARCH.QWEN3
 
     def metadata(self, writer: GGUFWriter) -> None:
