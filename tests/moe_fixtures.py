@@ -22,6 +22,8 @@ MOE_ARCHS: dict[str, str] = {
     "qwen2_moe": "bpe",  # Qwen1.5-MoE: q/k/v biases, 60 experts + a gated shared expert
     "qwen3_moe": "bpe",  # Qwen3-30B-A3B: per-head q/k norms, 128 experts, top-8, renormalised
     "olmoe": "bpe",  # OLMoE-1B-7B: whole-projection q/k norms, 64 experts, top-8
+    "granitemoe": "bpe",  # Granite-3.0-1B-A400M: stacked fused experts, four multipliers
+    "granitemoeshared": "bpe",  # Granite 4 style: plus a shared expert
 }
 
 
@@ -86,6 +88,21 @@ def _moe_config(arch: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any,
             rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
         )
         return config, tf.OlmoeForCausalLM
+    if arch in ("granitemoe", "granitemoeshared"):
+        granite: dict[str, Any] = {
+            **common,
+            "intermediate_size": 32,
+            "num_local_experts": 6,
+            "rms_norm_eps": 1e-6,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0},
+            "embedding_multiplier": 12.0,  # Granite-3.0-1B-A400M's multipliers
+            "attention_multiplier": 0.015625,
+            "residual_multiplier": 0.22,
+            "logits_scaling": 6.0,
+        }
+        if arch == "granitemoe":
+            return tf.GraniteMoeConfig(**granite), tf.GraniteMoeForCausalLM
+        return tf.GraniteMoeSharedConfig(**granite, shared_intermediate_size=48), tf.GraniteMoeSharedForCausalLM
     raise ValueError(f"unknown MoE architecture {arch!r}; expected one of {sorted(MOE_ARCHS)}")
 
 

@@ -25,8 +25,15 @@ TEXT = "The quick brown fox jumps over the lazy dog. 3 + 4 = 7, isn't it?"
 #: transformers' two best logits are closer than float32 rounding between the two
 #: implementations moves them (seed 0 has such a near tie for Mixtral and OLMoE: a gap
 #: of 0.002 against llama.cpp's 0.005 of error, which no converter can decide).
-SEEDS = {"mixtral": 1, "qwen2_moe": 0, "qwen3_moe": 0, "olmoe": 1}
-GGUF_ARCH = {"mixtral": "llama", "qwen2_moe": "qwen2moe", "qwen3_moe": "qwen3moe", "olmoe": "olmoe"}
+SEEDS = {"mixtral": 1, "qwen2_moe": 0, "qwen3_moe": 0, "olmoe": 1, "granitemoe": 0, "granitemoeshared": 0}
+GGUF_ARCH = {
+    "mixtral": "llama",
+    "qwen2_moe": "qwen2moe",
+    "qwen3_moe": "qwen3moe",
+    "olmoe": "olmoe",
+    "granitemoe": "granitemoe",
+    "granitemoeshared": "granitemoe",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +109,41 @@ def test_stacked_experts_are_the_checkpoints_experts_in_order(
         gate = tensors[f"blk.{layer}.ffn_gate_inp_shexp.weight"]
         assert gate.data.shape == (32,)  # the (1, hidden) gate as llama.cpp's vector
         assert np.array_equal(gate.data, weights[f"model.layers.{layer}.mlp.shared_expert_gate.weight"][0])
+
+
+@pytest.mark.parametrize("outtype", ["f32", "q8_0"])
+def test_granites_fused_stacked_experts_are_split_into_gate_and_up(
+    outtype: str, models: dict[str, Path], tmp_path: Path
+) -> None:
+    """Granite stores experts stacked already, gate and up fused in ``input_linear``:
+    each half is streamed from its own byte range of every expert."""
+    import gguf
+    from safetensors.numpy import load_file
+
+    folder = models["granitemoeshared"]
+    result = convert(folder, tmp_path / "model.gguf", outtype=outtype)
+    weights = load_file(str(next(folder.glob("*.safetensors"))))
+    tensors = {t.name: t for t in gguf.GGUFReader(result.path).tensors}
+
+    def stored(name: str, shape: tuple[int, ...]) -> np.ndarray:
+        tensor = tensors[name]
+        return gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(shape)
+
+    for layer in range(2):
+        fused = weights[f"model.layers.{layer}.block_sparse_moe.input_linear.weight"]  # (experts, 2 ff, hidden)
+        shared = weights[f"model.layers.{layer}.shared_mlp.input_linear.weight"]  # (2 shared ff, hidden)
+        experts, rows, _ = fused.shape
+        tolerance = {"f32": 0.0, "q8_0": 2e-2}[outtype] * np.abs(fused).max()
+        gate = stored(f"blk.{layer}.ffn_gate_exps.weight", (experts, rows // 2, -1))
+        up = stored(f"blk.{layer}.ffn_up_exps.weight", (experts, rows // 2, -1))
+        assert np.abs(gate - fused[:, : rows // 2]).max() <= tolerance
+        assert np.abs(up - fused[:, rows // 2 :]).max() <= tolerance
+        half = shared.shape[0] // 2
+        shared_tolerance = {"f32": 0.0, "q8_0": 2e-2}[outtype] * np.abs(shared).max()
+        assert (
+            np.abs(stored(f"blk.{layer}.ffn_gate_shexp.weight", (half, -1)) - shared[:half]).max() <= shared_tolerance
+        )
+        assert np.abs(stored(f"blk.{layer}.ffn_up_shexp.weight", (half, -1)) - shared[half:]).max() <= shared_tolerance
 
 
 def test_a_missing_expert_is_a_clear_error_and_writes_nothing(models: dict[str, Path], tmp_path: Path) -> None:
@@ -182,7 +224,14 @@ def test_convert_list_names_every_architecture_the_converter_takes() -> None:
         assert len(line.split("   ")[-1].strip()) > 20
     data = json.loads(mfc("convert", "--list", "--json").stdout)
     experts = {c for a in data["architectures"] if a["experts"] for c in a["classes"]}
-    assert experts == {"MixtralForCausalLM", "Qwen2MoeForCausalLM", "Qwen3MoeForCausalLM", "OlmoeForCausalLM"}
+    assert experts == {
+        "MixtralForCausalLM",
+        "Qwen2MoeForCausalLM",
+        "Qwen3MoeForCausalLM",
+        "OlmoeForCausalLM",
+        "GraniteMoeForCausalLM",
+        "GraniteMoeSharedForCausalLM",
+    }
     assert {c for a in data["architectures"] for c in a["classes"]} == set(BY_NAME)
     usage = mfc("convert", "somewhere")
     assert usage.returncode == 2 and "-o OUT.gguf" in usage.stderr

@@ -1,5 +1,5 @@
 """Mixture-of-experts (GGUF architectures ``llama`` for Mixtral, ``qwen2moe``,
-``qwen3moe``, ``olmoe``).
+``qwen3moe``, ``olmoe``, ``granitemoe``).
 
 A checkpoint stores each expert's projections as their own tensors
 (``…experts.7.gate_proj.weight``); llama.cpp wants one tensor per projection and layer
@@ -18,6 +18,7 @@ converted into a model that computes something else.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import ClassVar
 
 from gguf import GGUFWriter
@@ -54,6 +55,7 @@ class Experts(Architecture):
     #: Whether llama.cpp renormalises the chosen experts' weights for this architecture.
     normalises: ClassVar[bool]
     shared_expert: ClassVar[bool] = False
+    shared_gate: ClassVar[bool] = False  # the shared expert's output scaled by a sigmoid gate
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         super().__init__(config, checkpoint)
@@ -129,7 +131,8 @@ class Experts(Architecture):
         dense = ("ffn_gate.weight", "ffn_up.weight", "ffn_down.weight")
         parts = ["ffn_gate_inp", "ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"]
         if self.shared_ff:
-            parts += ["ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp", "ffn_gate_inp_shexp"]
+            parts += ["ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"]
+            parts += ["ffn_gate_inp_shexp"] if self.shared_gate else []
         return [name for name in super().required() if not name.endswith(dense)] + [
             f"blk.{i}.{part}.weight" for i in range(self.layers) for part in parts
         ]
@@ -148,6 +151,7 @@ class Qwen2Moe(Experts, Qwen2):
     arch = MODEL_ARCH.QWEN2MOE
     normalises = False
     shared_expert = True
+    shared_gate = True
 
 
 class Qwen3Moe(Experts, Qwen3):
@@ -183,3 +187,72 @@ class Olmoe(Experts, Architecture):
                 f"{config.path}: num_key_value_heads {self.kv_heads} differs from num_attention_heads "
                 f"{self.heads}; llama.cpp's olmoe has no grouped-query attention"
             )
+
+
+def row_halves(tensor: TensorRef, halves: int = 2) -> list[list[TensorRef]]:
+    """A tensor whose rows (per expert, when it has one more axis) are the gate half
+    then the up half, as references to each half's bytes: ``[gate parts, up parts]``,
+    one part per expert.  Nothing is read; each part is a contiguous range of the file.
+
+    >>> from pathlib import Path
+    >>> fused = TensorRef("input_linear.weight", "F32", (2, 8, 3), Path("m.safetensors"), 100, 292)
+    >>> gate, up = row_halves(fused)
+    >>> [(p.shape, p.start, p.end) for p in gate], [p.start for p in up]
+    ([((4, 3), 100, 148), ((4, 3), 196, 244)], [148, 244])
+    """
+    *experts, rows, width = tensor.shape
+    count = experts[0] if experts else 1
+    size = (tensor.end - tensor.start) // tensor.elements
+    half = rows // halves * width * size
+    out: list[list[TensorRef]] = [[] for _ in range(halves)]
+    for e in range(count):
+        base = tensor.start + e * rows * width * size
+        for h in range(halves):
+            start = base + h * half
+            name = f"{tensor.name} ({('gate', 'up')[h]} half{f', expert {e}' if experts else ''})"
+            out[h].append(replace(tensor, name=name, shape=(rows // halves, width), start=start, end=start + half))
+    return out
+
+
+class GraniteMoe(Experts, Llama):
+    """IBM Granite 3 MoE: the experts come stacked already, gate and up fused in
+    ``input_linear`` (split here into ``ffn_gate_exps`` and ``ffn_up_exps``, by byte
+    ranges), with Granite's embedding, attention, residual and logit multipliers."""
+
+    names: ClassVar[tuple[str, ...]] = ("GraniteMoeForCausalLM", "GraniteMoeSharedForCausalLM")
+    covers = "Granite 3 MoE: fused stacked experts split into gate and up, Granite's four multipliers"
+    arch = MODEL_ARCH.GRANITE_MOE
+    normalises = True
+    shared_expert = True
+
+    def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
+        super().__init__(config, checkpoint)
+        self.shared_ff = config.integer("shared_intermediate_size") or None
+
+    def metadata(self, writer: GGUFWriter) -> None:
+        super().metadata(writer)
+        scales = (
+            ("embedding_multiplier", writer.add_embedding_scale),
+            ("attention_multiplier", writer.add_attention_scale),
+            ("residual_multiplier", writer.add_residual_scale),
+            ("logits_scaling", writer.add_logit_scale),
+        )
+        for key, add in scales:
+            value = self.config.number(key)
+            if value is not None:
+                add(value)
+
+    def sources(self) -> list[tuple[tuple[TensorRef, ...], str]]:
+        out: list[tuple[tuple[TensorRef, ...], str]] = []
+        for parts, renamed in super().sources():
+            found = re.match(r"^(.*)\.(block_sparse_moe|shared_mlp)\.input_linear\.weight$", renamed)
+            if found is None:
+                out.append((parts, renamed))
+                continue
+            (fused,) = parts
+            if fused.shape[-2] % 2:
+                raise ConvertError(f"{fused.path}: tensor {fused.name} has an odd number of rows to split in halves")
+            where = "mlp.experts" if found[2] == "block_sparse_moe" else "mlp.shared_expert"
+            for half, projection in zip(row_halves(fused), ("gate_proj", "up_proj"), strict=True):
+                out.append((tuple(half), f"{found[1]}.{where}.{projection}.weight"))
+        return out
