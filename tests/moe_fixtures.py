@@ -24,6 +24,7 @@ MOE_ARCHS: dict[str, str] = {
     "olmoe": "bpe",  # OLMoE-1B-7B: whole-projection q/k norms, 64 experts, top-8
     "granitemoe": "bpe",  # Granite-3.0-1B-A400M: stacked fused experts, four multipliers
     "granitemoeshared": "bpe",  # Granite 4 style: plus a shared expert
+    "deepseek_v3": "bpe",  # DeepSeek V3: latent attention, 1 dense layer, grouped sigmoid routing, shared expert
 }
 
 
@@ -103,6 +104,27 @@ def _moe_config(arch: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any,
         if arch == "granitemoe":
             return tf.GraniteMoeConfig(**granite), tf.GraniteMoeForCausalLM
         return tf.GraniteMoeSharedConfig(**granite, shared_intermediate_size=48), tf.GraniteMoeSharedForCausalLM
+    if arch == "deepseek_v3":
+        config = tf.DeepseekV3Config(
+            **{**common, "num_key_value_heads": 4},
+            intermediate_size=96,
+            moe_intermediate_size=32,
+            n_routed_experts=8,
+            n_group=2,  # experts chosen within the best topk_group of n_group groups
+            topk_group=1,
+            n_shared_experts=1,
+            first_k_dense_replace=1,
+            routed_scaling_factor=2.5,
+            norm_topk_prob=True,
+            q_lora_rank=32,
+            kv_lora_rank=16,
+            qk_nope_head_dim=16,
+            qk_rope_head_dim=8,
+            v_head_dim=16,
+            rms_norm_eps=1e-6,
+            rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+        )
+        return config, tf.DeepseekV3ForCausalLM
     raise ValueError(f"unknown MoE architecture {arch!r}; expected one of {sorted(MOE_ARCHS)}")
 
 

@@ -25,7 +25,15 @@ TEXT = "The quick brown fox jumps over the lazy dog. 3 + 4 = 7, isn't it?"
 #: transformers' two best logits are closer than float32 rounding between the two
 #: implementations moves them (seed 0 has such a near tie for Mixtral and OLMoE: a gap
 #: of 0.002 against llama.cpp's 0.005 of error, which no converter can decide).
-SEEDS = {"mixtral": 1, "qwen2_moe": 0, "qwen3_moe": 0, "olmoe": 1, "granitemoe": 0, "granitemoeshared": 0}
+SEEDS = {
+    "mixtral": 1,
+    "qwen2_moe": 0,
+    "qwen3_moe": 0,
+    "olmoe": 1,
+    "granitemoe": 0,
+    "granitemoeshared": 0,
+    "deepseek_v3": 0,
+}
 GGUF_ARCH = {
     "mixtral": "llama",
     "qwen2_moe": "qwen2moe",
@@ -33,6 +41,7 @@ GGUF_ARCH = {
     "olmoe": "olmoe",
     "granitemoe": "granitemoe",
     "granitemoeshared": "granitemoe",
+    "deepseek_v3": "deepseek2",
 }
 
 
@@ -63,7 +72,7 @@ def test_llama_cpp_matches_transformers_with_routing(arch: str, models: dict[str
     folder = models[arch]
     result = convert(folder, tmp_path / "model.gguf", outtype="f32")
     config = json.loads((folder / "config.json").read_text())
-    experts = config.get("num_local_experts") or config["num_experts"]
+    experts = config.get("num_local_experts") or config.get("num_experts") or config["n_routed_experts"]
     meta = read_metadata(result.path, tensors=True)
     prefix = GGUF_ARCH[arch]
     assert meta.architecture == prefix
@@ -72,7 +81,8 @@ def test_llama_cpp_matches_transformers_with_routing(arch: str, models: dict[str
     shapes = {t.name: tuple(t.shape) for t in meta.tensors}
     width = config.get("moe_intermediate_size") or config["intermediate_size"]
     assert shapes["blk.1.ffn_up_exps.weight"] == (config["hidden_size"], width, experts)  # GGML order
-    assert not any(".ffn_up.weight" in name for name in shapes)  # no dense feed-forward left
+    dense = config.get("first_k_dense_replace", 0)  # DeepSeek's leading dense layers
+    assert not any(f"blk.{i}.ffn_up.weight" in shapes for i in range(dense, config["num_hidden_layers"]))
     ids, expected = reference_logits(folder, TEXT)
     for layer, chosen in enumerate(chosen_experts(folder, ids)):  # tokens go to different experts
         assert len(chosen) > 2, (layer, chosen)
@@ -144,6 +154,36 @@ def test_granites_fused_stacked_experts_are_split_into_gate_and_up(
             np.abs(stored(f"blk.{layer}.ffn_gate_shexp.weight", (half, -1)) - shared[:half]).max() <= shared_tolerance
         )
         assert np.abs(stored(f"blk.{layer}.ffn_up_shexp.weight", (half, -1)) - shared[half:]).max() <= shared_tolerance
+
+
+@pytest.mark.parametrize("outtype", ["f32", "f16"])
+def test_deepseeks_kv_b_becomes_per_head_k_b_transposed_and_v_b(
+    outtype: str, models: dict[str, Path], tmp_path: Path
+) -> None:
+    """Latent attention absorbed as llama.cpp runs it: each head's key rows of kv_b_proj,
+    transposed, and its value rows, streamed from their byte ranges."""
+    import gguf
+    from safetensors.numpy import load_file
+
+    folder = models["deepseek_v3"]
+    config = json.loads((folder / "config.json").read_text())
+    heads, nope, v, rank = (
+        config[k] for k in ("num_attention_heads", "qk_nope_head_dim", "v_head_dim", "kv_lora_rank")
+    )
+    result = convert(folder, tmp_path / "model.gguf", outtype=outtype)
+    weights = load_file(str(next(folder.glob("*.safetensors"))))
+    tensors = {t.name: t for t in gguf.GGUFReader(result.path).tensors}
+    assert not any("attn_kv_b" in name for name in tensors)
+    assert "blk.0.ffn_up.weight" in tensors and "blk.0.ffn_up_exps.weight" not in tensors  # the dense first layer
+    assert tensors["blk.1.exp_probs_b.bias"].data.shape == (8,)
+    for layer in range(2):
+        kv_b = weights[f"model.layers.{layer}.self_attn.kv_b_proj.weight"].reshape(heads, nope + v, rank)
+        k_b = np.asarray(tensors[f"blk.{layer}.attn_k_b.weight"].data, dtype=np.float32)
+        v_b = np.asarray(tensors[f"blk.{layer}.attn_v_b.weight"].data, dtype=np.float32)
+        tolerance = {"f32": 0.0, "f16": 1e-3}[outtype] * np.abs(kv_b).max()
+        assert k_b.shape == (heads, rank, nope) and v_b.shape == (heads, v, rank)
+        assert np.abs(k_b - kv_b[:, :nope].transpose(0, 2, 1)).max() <= tolerance
+        assert np.abs(v_b - kv_b[:, nope:]).max() <= tolerance
 
 
 def test_a_missing_expert_is_a_clear_error_and_writes_nothing(models: dict[str, Path], tmp_path: Path) -> None:
@@ -231,6 +271,7 @@ def test_convert_list_names_every_architecture_the_converter_takes() -> None:
         "OlmoeForCausalLM",
         "GraniteMoeForCausalLM",
         "GraniteMoeSharedForCausalLM",
+        "DeepseekV3ForCausalLM",
     }
     assert {c for a in data["architectures"] for c in a["classes"]} == set(BY_NAME)
     usage = mfc("convert", "somewhere")

@@ -1,5 +1,5 @@
 """Mixture-of-experts (GGUF architectures ``llama`` for Mixtral, ``qwen2moe``,
-``qwen3moe``, ``olmoe``, ``granitemoe``).
+``qwen3moe``, ``olmoe``, ``granitemoe``; DeepSeek V3 is in ``deepseek.py``).
 
 A checkpoint stores each expert's projections as their own tensors
 (``…experts.7.gate_proj.weight``); llama.cpp wants one tensor per projection and layer
@@ -52,8 +52,9 @@ def stacked_name(name: str) -> tuple[str, int] | None:
 class Experts(Architecture):
     """What every mixture of experts adds to its dense parent (listed first in the bases)."""
 
-    #: Whether llama.cpp renormalises the chosen experts' weights for this architecture.
-    normalises: ClassVar[bool]
+    #: Whether llama.cpp renormalises the chosen experts' weights for this architecture
+    #: (None: the GGUF says, so either is converted).
+    normalises: ClassVar[bool | None]
     shared_expert: ClassVar[bool] = False
     shared_gate: ClassVar[bool] = False  # the shared expert's output scaled by a sigmoid gate
 
@@ -68,7 +69,7 @@ class Experts(Architecture):
         self.expert_ff = config.integer("moe_intermediate_size") or self.ff
         self.shared_ff = config.integer("shared_expert_intermediate_size") if self.shared_expert else None
         norm = config.get("norm_topk_prob")
-        if norm is not None and bool(norm) != self.normalises:
+        if norm is not None and self.normalises is not None and bool(norm) != self.normalises:
             raise ConvertError(
                 f"{config.path}: norm_topk_prob is {str(norm).lower()}, but llama.cpp's {self.arch_name} always "
                 f"{'renormalises' if self.normalises else 'keeps'} the chosen experts' weights"
