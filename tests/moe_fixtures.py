@@ -24,6 +24,7 @@ MOE_ARCHS: dict[str, str] = {
     "olmoe": "bpe",  # OLMoE-1B-7B: whole-projection q/k norms, 64 experts, top-8
     "granitemoe": "bpe",  # Granite-3.0-1B-A400M: stacked fused experts, four multipliers
     "granitemoeshared": "bpe",  # Granite 4 style: plus a shared expert
+    "gpt_oss": "bpe",  # gpt-oss-20b: sinks, alternating sliding window, YaRN, stacked float experts
     "deepseek_v3": "bpe",  # DeepSeek V3: latent attention, 1 dense layer, grouped sigmoid routing, shared expert
 }
 
@@ -104,6 +105,25 @@ def _moe_config(arch: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any,
         if arch == "granitemoe":
             return tf.GraniteMoeConfig(**granite), tf.GraniteMoeForCausalLM
         return tf.GraniteMoeSharedConfig(**granite, shared_intermediate_size=48), tf.GraniteMoeSharedForCausalLM
+    if arch == "gpt_oss":
+        config = tf.GptOssConfig(
+            **{**common, "max_position_embeddings": 131072},
+            head_dim=16,  # heads x head_dim != hidden, as in gpt-oss-20b (64 x 64 vs 2880)
+            intermediate_size=32,
+            num_local_experts=6,
+            sliding_window=128,
+            rms_norm_eps=1e-5,
+            rope_parameters={
+                "rope_type": "yarn",
+                "rope_theta": 150000.0,
+                "factor": 32.0,
+                "beta_fast": 32.0,
+                "beta_slow": 1.0,
+                "original_max_position_embeddings": 4096,
+                "truncate": False,
+            },
+        )
+        return config, tf.GptOssForCausalLM
     if arch == "deepseek_v3":
         config = tf.DeepseekV3Config(
             **{**common, "num_key_value_heads": 4},

@@ -50,8 +50,8 @@ def convert_command(
     GGUF file that llama.cpp and Ollama run.
 
     Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3, BERT/sentence-transformers and
-    the mixtures of experts Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, Granite MoE and DeepSeek V3
-    (see --list).
+    the mixtures of experts Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, Granite MoE, DeepSeek V3
+    and gpt-oss (see --list).
     Every safetensors header, tensor shape and weight is checked; nothing is written
     when anything is wrong.  With --lora DIR --base BASE, converts a PEFT LoRA adapter.
 
