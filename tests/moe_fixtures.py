@@ -1,7 +1,8 @@
 """Mixture-of-experts fixtures for the converter tests: tiny random MoE models saved by
 transformers (real config shapes scaled down, the tokenizers ``hf_fixtures`` builds),
-which experts transformers' routers choose, and a synthetic many-expert checkpoint
-written directly with numpy (no transformers) for the memory test.
+which experts transformers' routers choose, gpt-oss with MXFP4 experts as OpenAI
+publishes it (and its float twin, for the reference), and a synthetic many-expert
+checkpoint written directly with numpy (no transformers) for the memory test.
 
 Like ``hf_fixtures``, every builder writes into the folder it is given, depends only on
 its arguments and returns the folder.
@@ -253,3 +254,57 @@ def synthetic_moe(folder: Path, *, experts: int = 64, layers: int = 2, hidden: i
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2))
     return folder
+
+
+#: The 16 values of a 4-bit MXFP4 code (E2M1), as Hugging Face's gpt-oss dequantizer has them.
+FP4 = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0], np.float32)
+
+
+def quantize_mxfp4(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``weight[..., rows, cols]`` (cols a multiple of 32) as gpt-oss checkpoints store it:
+    ``blocks[..., rows, cols / 32, 16]`` (codes ``2j``, ``2j + 1`` in the low and high nibbles
+    of byte ``j``), ``scales[..., rows, cols / 32]`` (E8M0, bias 127), and the values they
+    stand for (float32, ``weight``'s shape)."""
+    groups = weight.reshape(*weight.shape[:-1], -1, 32).astype(np.float32)
+    amax = np.abs(groups).max(axis=-1)
+    exponent = np.clip(np.ceil(np.log2(np.maximum(amax, 1e-30) / 6.0)), -127, 127).astype(np.int32)
+    scaled = groups / np.exp2(exponent)[..., None]
+    codes = np.abs(scaled[..., None] - FP4).argmin(axis=-1).astype(np.uint8)
+    values = FP4[codes] * np.exp2(exponent)[..., None].astype(np.float32)
+    blocks = (codes[..., 0::2] | (codes[..., 1::2] << 4)).astype(np.uint8)
+    return blocks, (exponent + 127).astype(np.uint8), values.reshape(weight.shape)
+
+
+def gpt_oss_mxfp4(folder: Path, twin: Path, *, seed: int = 0) -> tuple[Path, Path]:
+    """A tiny gpt-oss whose experts are MXFP4, as OpenAI publishes gpt-oss (``folder``), and
+    its float twin (``twin``): the same model with every expert weight replaced by the value
+    its MXFP4 code stands for, which transformers runs for the reference."""
+    from safetensors.numpy import load_file, save_file
+
+    tiny_moe("gpt_oss", twin, seed=seed)
+    path = next(twin.glob("*.safetensors"))
+    weights = load_file(str(path))
+    packed: dict[str, np.ndarray] = {}
+    for name in [n for n in weights if n.endswith(("experts.gate_up_proj", "experts.down_proj"))]:
+        blocks, scales, values = quantize_mxfp4(weights[name].transpose(0, 2, 1))  # stored [expert, out, in]
+        weights[name] = np.ascontiguousarray(values.transpose(0, 2, 1))
+        packed[name + "_blocks"], packed[name + "_scales"] = blocks, scales
+    save_file(weights, str(path), metadata={"format": "pt"})
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in twin.iterdir():
+        if source.is_file() and source.suffix != ".safetensors":
+            (folder / source.name).write_bytes(source.read_bytes())
+    floats = {n: w for n, w in weights.items() if n + "_blocks" not in packed}
+    save_file({**floats, **packed}, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    config = json.loads((folder / "config.json").read_text())
+    config["quantization_config"] = {
+        "quant_method": "mxfp4",
+        "modules_to_not_convert": [
+            "model.layers.*.self_attn",
+            "model.layers.*.mlp.router",
+            "model.embed_tokens",
+            "lm_head",
+        ],
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    return folder, twin

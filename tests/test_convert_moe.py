@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hf_fixtures import reference_logits
 from models import REPO, mfc
-from moe_fixtures import MOE_ARCHS, chosen_experts, synthetic_moe, tiny_moe
+from moe_fixtures import MOE_ARCHS, chosen_experts, gpt_oss_mxfp4, synthetic_moe, tiny_moe
 
 from builder import ConvertError, convert, llama_log
 from modelfile.gguf_metadata import read_metadata
@@ -188,12 +188,11 @@ def test_deepseeks_kv_b_becomes_per_head_k_b_transposed_and_v_b(
         assert np.abs(v_b - kv_b[:, nope:]).max() <= tolerance
 
 
-def test_gpt_oss_experts_are_split_and_transposed_and_mxfp4_is_refused(models: dict[str, Path], tmp_path: Path) -> None:
-    """gpt-oss keeps experts as ``[expert, in, out]`` with gate and up interleaved by
-    column: each comes out as llama.cpp's ``[expert, out, in]``, biases split alike.
-    MXFP4 expert blocks are not converted yet: refused, naming the tensor."""
+def test_gpt_oss_float_experts_are_split_and_transposed(models: dict[str, Path], tmp_path: Path) -> None:
+    """gpt-oss keeps float experts as ``[expert, in, out]`` with gate and up interleaved
+    by column: each comes out as llama.cpp's ``[expert, out, in]``, biases split alike."""
     import gguf
-    from safetensors.numpy import load_file, save_file
+    from safetensors.numpy import load_file
 
     folder = models["gpt_oss"]
     result = convert(folder, tmp_path / "model.gguf", outtype="f32")
@@ -210,15 +209,55 @@ def test_gpt_oss_experts_are_split_and_transposed_and_mxfp4_is_refused(models: d
         assert np.array_equal(
             tensors[f"blk.{layer}.attn_sinks.weight"], weights[f"model.layers.{layer}.self_attn.sinks"]
         )
-    quantized = tmp_path / "mxfp4"
-    quantized.mkdir()
+
+
+def test_gpt_oss_mxfp4_experts_stay_mxfp4_and_run_like_transformers(tmp_path: Path) -> None:
+    """OpenAI's format: MXFP4 expert blocks become GGML MXFP4 blocks that stand for exactly
+    the same values (transformers' own dequantizer checks the fixture; gguf-py's the GGUF),
+    and llama.cpp's logits match transformers' on the float twin.  Seed 1: llama.cpp
+    multiplies MXFP4 by 8-bit-quantized activations, which moves logits by about 2% of the
+    range, and seed 0 has two positions whose best two logits are closer than that."""
+    import gguf
+    import torch
+    from safetensors.numpy import load_file, save_file
+    from transformers.integrations.mxfp4 import convert_moe_packed_tensors
+
+    folder, twin = gpt_oss_mxfp4(tmp_path / "mxfp4", tmp_path / "twin", seed=1)
+    packed, values = load_file(str(folder / "model.safetensors")), load_file(str(twin / "model.safetensors"))
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    tensors = {t.name: t for t in gguf.GGUFReader(result.path).tensors}
+    for layer in range(2):
+        p = f"model.layers.{layer}.mlp.experts."
+        for stored in ("gate_up_proj", "down_proj"):
+            blocks, scales = (torch.from_numpy(packed[p + stored + kind]) for kind in ("_blocks", "_scales"))
+            assert np.array_equal(
+                convert_moe_packed_tensors(blocks, scales, dtype=torch.float32).numpy(), values[p + stored]
+            )
+        expected = {
+            "gate": values[p + "gate_up_proj"][..., 0::2],
+            "up": values[p + "gate_up_proj"][..., 1::2],
+            "down": values[p + "down_proj"],
+        }
+        for part, weight in expected.items():
+            tensor = tensors[f"blk.{layer}.ffn_{part}_exps.weight"]
+            assert tensor.tensor_type == gguf.GGMLQuantizationType.MXFP4
+            got = gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(weight.transpose(0, 2, 1).shape)
+            assert np.array_equal(got, weight.transpose(0, 2, 1)), (layer, part)
+    ids, expected_logits = reference_logits(twin, TEXT)
+    for chosen in chosen_experts(twin, ids):
+        assert len(chosen) > 2
+    logits = llama_logits(result.path, ids)
+    assert (logits.argmax(axis=1) == expected_logits.argmax(axis=1)).all()
+    assert np.abs(logits - expected_logits).max() < 0.05 * (expected_logits.max() - expected_logits.min())
+    broken = tmp_path / "broken"
+    broken.mkdir()
     for path in folder.iterdir():
-        if path.is_file() and path.suffix != ".safetensors":
-            (quantized / path.name).write_bytes(path.read_bytes())
-    weights["model.layers.0.mlp.experts.down_proj_blocks"] = np.zeros((6, 64, 1, 16), np.uint8)
-    save_file(weights, str(quantized / "model.safetensors"))
-    with pytest.raises(ConvertError, match=r"down_proj_blocks is an MXFP4 expert block; .* float experts only"):
-        convert(quantized, tmp_path / "out.gguf")
+        if path.suffix != ".safetensors":
+            (broken / path.name).write_bytes(path.read_bytes())
+    del packed["model.layers.1.mlp.experts.down_proj_scales"]
+    save_file(packed, str(broken / "model.safetensors"))
+    with pytest.raises(ConvertError, match=r"down_proj_scales is missing; MXFP4 experts need U8"):
+        convert(broken, tmp_path / "out.gguf")
     assert not (tmp_path / "out.gguf").exists()
 
 

@@ -17,7 +17,7 @@ import contextlib
 import errno
 import os
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +50,7 @@ class TensorJob:
     transform: Transform | None = None
     row_block: int = 1  # slabs are multiples of this many rows
     parts: tuple[TensorRef, ...] = ()  # ... or these, stacked along a new first axis
+    produce: Callable[[Checkpoint], Iterator[np.ndarray]] | None = None  # ... or encoded bytes, chunk by chunk
 
     @property
     def pieces(self) -> tuple[TensorJob, ...]:
@@ -83,6 +84,10 @@ class StreamedTensor:
         raise ConvertError("mfc writes little-endian GGUF only")
 
     def tofile(self, handle: IO[bytes]) -> None:
+        if self.job.produce is not None:  # already in the output type (e.g. MXFP4 blocks repacked)
+            for chunk in self.job.produce(self.checkpoint):
+                chunk.tofile(handle)
+            return
         if self.job.parts:
             for piece in self.job.pieces:  # one expert after another: one part's slab in memory
                 StreamedTensor(piece, self.checkpoint).tofile(handle)

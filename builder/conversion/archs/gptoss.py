@@ -1,22 +1,29 @@
 """gpt-oss (GGUF architecture ``gpt-oss``): attention with biases and per-head sinks,
 alternating sliding-window and full layers, YaRN rope, and experts stored stacked.
 
-Experts stacked already and transposed with respect to llama.cpp (``[expert, in,
+Float experts come stacked and transposed with respect to llama.cpp (``[expert, in,
 out]``), gate and up interleaved column by column in ``gate_up_proj``: each expert's
 slab is split (even columns the gate, odd the up) and transposed on its way out, so
-no more than a slab of experts is ever in memory.  Checkpoints whose experts are
-MXFP4 blocks (as OpenAI publishes them) are refused by name: only float experts are
-converted so far.
+no more than a slab of experts is ever in memory.
+
+MXFP4 experts, as OpenAI publishes them, stay MXFP4: ``*_blocks`` (``[expert, out,
+in / 32, 16]``, two 4-bit values a byte, low nibble first) and ``*_scales`` (one E8M0
+exponent a block) become GGML's MXFP4 blocks (the exponent byte, then 16 bytes holding
+values ``j`` and ``j + 16`` in the low and high nibbles of byte ``j``), one expert at a
+time; gate and up are the even and odd rows.  The exponent byte means the same in both
+(GGML's value table is doubled and its exponent halved).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import ClassVar
 
 import numpy as np
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
+from gguf.constants import GGMLQuantizationType as T
 
 from builder.conversion.archs.moe import Experts
 from builder.conversion.checkpoint import Checkpoint, TensorRef
@@ -46,12 +53,46 @@ class Columns:
 
 
 TRANSPOSE = Columns(0, 1, transpose=True)
+
+
+def mxfp4_blocks(blocks: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Hugging Face's MXFP4 (``blocks[..., 16]`` with values ``2j``, ``2j + 1`` in the low
+    and high nibbles of byte ``j``; ``scales[...]``) as GGML's 17-byte blocks.
+
+    >>> values = np.arange(32) % 16  # the 4-bit codes of one block, in order
+    >>> packed = (values[0::2] | values[1::2] << 4).astype(np.uint8)
+    >>> out = mxfp4_blocks(packed[None], np.array([130], np.uint8))
+    >>> out[0, 0], [int(b) & 15 for b in out[0, 1:4]], [int(b) >> 4 for b in out[0, 1:4]]
+    (np.uint8(130), [0, 1, 2], [0, 1, 2])
+    """
+    codes = np.stack((blocks & 0x0F, blocks >> 4), axis=-1).reshape(*blocks.shape[:-1], 32)
+    packed = codes[..., :16] | (codes[..., 16:] << 4)
+    return np.concatenate((scales[..., None], packed), axis=-1).astype(np.uint8)
+
+
+class RepackMxfp4:
+    """The GGML MXFP4 bytes of every ``step``-th row from ``half`` of each expert, one
+    expert read at a time."""
+
+    def __init__(self, blocks: TensorRef, scales: TensorRef, half: int, step: int) -> None:
+        self.blocks, self.scales, self.half, self.step = blocks, scales, half, step
+
+    def __call__(self, checkpoint: Checkpoint) -> Iterator[np.ndarray]:
+        _, rows, groups, _ = self.blocks.shape
+        for expert in range(self.blocks.shape[0]):
+            blocks = checkpoint.raw(self.blocks, expert, expert + 1).reshape(rows, groups, 16)
+            scales = checkpoint.raw(self.scales, expert, expert + 1).reshape(rows, groups)
+            yield mxfp4_blocks(blocks[self.half :: self.step], scales[self.half :: self.step])
+
+
 HALVES = {"gate_proj": 0, "up_proj": 1}
 
 
 class GptOss(Experts):
     names: ClassVar[tuple[str, ...]] = ("GptOssForCausalLM",)
-    covers = "gpt-oss: sinks, sliding window, YaRN; stacked float experts split (gate/up interleaved) and transposed"
+    covers = (
+        "gpt-oss: sinks, sliding window, YaRN; MXFP4 experts kept MXFP4 (repacked), float ones split and transposed"
+    )
     arch = MODEL_ARCH.GPT_OSS
     normalises = True
 
@@ -60,12 +101,6 @@ class GptOss(Experts):
         for key, value in (("swiglu_limit", 7.0), ("swiglu_alpha", 1.702)):
             if config.number(key, default=value) != value:
                 raise ConvertError(f"{config.path}: {key} is {config.get(key)}; llama.cpp's gpt-oss uses {value}")
-        for tensor in checkpoint:
-            if tensor.name.endswith(("_blocks", "_scales")):
-                raise ConvertError(
-                    f"{tensor.path}: tensor {tensor.name} is an MXFP4 expert block; mfc converts gpt-oss "
-                    "checkpoints with float experts only (dequantize them first)"
-                )
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)
@@ -120,6 +155,34 @@ class GptOss(Experts):
                 f"{list(stored)}"
             )
         return TensorJob(name, shape, tensor_type(name, shape, outtype), tensor, transform=transform)
+
+    def extra_jobs(self, outtype: str) -> list[TensorJob]:
+        """The MXFP4 experts, repacked as they are written."""
+        jobs = []
+        n, h, ff = self.experts, self.hidden, self.expert_ff
+        for layer in range(self.layers):
+            prefix = f"model.layers.{layer}.mlp.experts."
+            for stored, outputs in (("gate_up_proj", ("gate_proj", "up_proj")), ("down_proj", ("down_proj",))):
+                blocks = self.checkpoint.tensors.get(prefix + stored + "_blocks")
+                scales = self.checkpoint.tensors.get(prefix + stored + "_scales")
+                if blocks is None and scales is None:
+                    continue
+                rows, width = (2 * ff, h) if stored == "gate_up_proj" else (h, ff)
+                expected = {"blocks": (n, rows, width // 32, 16), "scales": (n, rows, width // 32)}
+                for kind, tensor in (("blocks", blocks), ("scales", scales)):
+                    if tensor is None or tensor.dtype != "U8" or tensor.shape != expected[kind]:
+                        what = "missing" if tensor is None else f"{tensor.dtype} {list(tensor.shape)}"
+                        raise ConvertError(
+                            f"{self.checkpoint.folder}: {prefix}{stored}_{kind} is {what}; MXFP4 experts need "
+                            f"U8 {list(expected[kind])}"
+                        )
+                assert blocks is not None and scales is not None
+                for half, output in enumerate(outputs):
+                    name = self.gguf_name(f"{prefix}{output}.weight")
+                    step = len(outputs)
+                    shape = (n, rows // step, width)
+                    jobs.append(TensorJob(name, shape, T.MXFP4, produce=RepackMxfp4(blocks, scales, half, step)))
+        return jobs
 
     def required(self) -> list[str]:
         names = [name.replace("ffn_norm", "post_attention_norm") for name in super().required()]
