@@ -352,3 +352,36 @@ def test_convert_list_names_every_architecture_the_converter_takes() -> None:
     assert {c for a in data["architectures"] for c in a["classes"]} == set(BY_NAME)
     usage = mfc("convert", "somewhere")
     assert usage.returncode == 2 and "-o OUT.gguf" in usage.stderr
+
+
+def test_from_a_moe_folder_and_mfc_run_continue_like_transformers(models: dict[str, Path], tmp_path: Path) -> None:
+    """``FROM ./folder`` with a mixture of experts: built into the store, run by the run
+    engine, the greedy continuation of a raw prompt is transformers' own."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from builder import Store, build
+    from builder.run import Runner
+
+    folder = models["qwen3_moe"]
+    (tmp_path / "Modelfile").write_text(
+        f"FROM {folder}\nTEMPLATE {{{{ .Prompt }}}}\nPARAMETER temperature 0\nPARAMETER num_predict 8\n"
+        "PARAMETER repeat_penalty 1\nPARAMETER top_k 1\n"
+    )
+    store = Store(tmp_path / "store")
+    build(tmp_path / "Modelfile", "moe", store=store)
+    runner = Runner(store, "moe")
+    answer = runner.generate([{"role": "user", "content": "The quick brown fox jumps over"}])
+    ids = runner.tokenize(answer.prompt)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    with torch.no_grad():
+        out = model.generate(
+            torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            max_new_tokens=answer.eval_count,
+            do_sample=False,
+            eos_token_id=runner.llm.token_eos(),
+            pad_token_id=runner.llm.token_eos(),
+        )
+    assert answer.eval_count > 0
+    assert answer.tokens == out[0][len(ids) :].tolist()[: len(answer.tokens)]
