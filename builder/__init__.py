@@ -68,6 +68,8 @@ _EXPORTS = {
     "convert": "builder.conversion",
     "convert_lora": "builder.conversion",
     "ConvertResult": "builder.conversion",
+    "convertible_architectures": "builder.conversion",
+    "SupportedArchitecture": "builder.conversion",
     "ConvertError": "builder.errors",
     "generate": "builder.inference",
     "chat": "builder.inference",
@@ -100,8 +102,10 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run time they load on first use
     from builder.conversion import ConvertResult as ConvertResult
+    from builder.conversion import SupportedArchitecture as SupportedArchitecture
     from builder.conversion import convert as convert
     from builder.conversion import convert_lora as convert_lora
+    from builder.conversion import convertible_architectures as convertible_architectures
     from builder.create import BuildResult as BuildResult
     from builder.create import build as build
     from builder.create.from_json import ApiCreate as ApiCreate

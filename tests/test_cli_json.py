@@ -134,6 +134,8 @@ CASES = [
     (["quantize", "--list", "--json"], 0, "quantize_list"),
     (["convert", "nothing", "-o", "out.gguf", "--json"], 1, "failure"),
     (["convert", "-o", "out.gguf", "--json"], 2, "failure"),
+    (["convert", "--list", "--json"], 0, "convert_list"),
+    (["convert", "nothing", "--json"], 2, "failure"),  # no -o
     (["pull", "127.0.0.1:9/library/nothing", "--insecure", "--json", *STORE], 1, "failure"),
     (["pull", "http://127.0.0.1:9/library/plain", "--json", *STORE], 1, "failure"),  # needs --insecure
     (["push", "127.0.0.1:9/library/nothing", "--json", *STORE], 1, "failure"),
