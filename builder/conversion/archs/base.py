@@ -162,6 +162,10 @@ class Architecture:
             *(f"blk.{i}.{part}.weight" for i in range(self.layers) for part in per_block),
         ]
 
+    def notes(self) -> list[str]:
+        """What the conversion left out and the user should know (e.g. a vision tower)."""
+        return []
+
     def extra_jobs(self, outtype: str) -> list[TensorJob]:
         """Tensors computed from the config rather than read (e.g. Llama 3's rope_freqs)."""
         return []

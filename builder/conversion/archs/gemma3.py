@@ -1,0 +1,118 @@
+"""Gemma 3 (GGUF architecture ``gemma3``): Gemma 2 with q/k norms (also ``1 + w``, so also
++ 1), no soft-capping, sliding-window attention on five of every six layers with their own
+rope base (``rope_local_base_freq``), and linear rope scaling on the global layers only.
+
+``Gemma3ForConditionalGeneration`` holds the same text model beside a SigLIP vision
+tower: the text model is converted and the tower is left out, with a note saying so (it
+would be a separate projector file that mfc does not write).  Its ``text_config`` often
+leaves out what Gemma3TextConfig defaults, so those defaults are filled in here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gguf import GGUFWriter
+from gguf.constants import MODEL_ARCH
+
+from builder.conversion.archs.base import Architecture
+from builder.conversion.archs.gemma import Gemma2
+from builder.conversion.checkpoint import Checkpoint
+from builder.conversion.hfconfig import HFConfig
+from builder.errors import ConvertError
+
+#: Gemma3TextConfig's defaults, for the keys released configs leave out.
+TEXT_DEFAULTS: dict[str, Any] = {
+    "vocab_size": 262208,
+    "num_attention_heads": 8,
+    "num_key_value_heads": 4,
+    "head_dim": 256,
+    "rms_norm_eps": 1e-6,
+    "rope_theta": 1000000.0,
+    "rope_local_base_freq": 10000.0,
+    "max_position_embeddings": 131072,
+    "sliding_window": 4096,
+}
+#: llama.cpp's gemma3 graph: layer i uses the sliding window unless (i + 1) % 6 == 0.
+PATTERN = 6
+VISION = re.compile(r"^(model\.)?(vision_tower|vision_model|multi_modal_projector)\.")
+
+
+def text_name(name: str) -> str:
+    """The text model's tensor name, whichever way the multimodal wrapper nests it
+    (``language_model.model.x`` in transformers 4's layout, ``model.language_model.x`` in 5's).
+
+    >>> text_name("language_model.model.layers.0.mlp.up_proj.weight")
+    'model.layers.0.mlp.up_proj.weight'
+    >>> text_name("model.language_model.norm.weight")
+    'model.norm.weight'
+    """
+    for prefix in ("language_model.model.", "model.language_model."):
+        if name.startswith(prefix):
+            return "model." + name.removeprefix(prefix)
+    return name.removeprefix("language_model.")
+
+
+def sliding_layers(config: HFConfig, layers: int) -> list[bool] | None:
+    """Which layers config.json says use the sliding window (None: it does not say)."""
+    types = config.get("layer_types")
+    if isinstance(types, list):
+        return [kind == "sliding_attention" for kind in types]
+    pattern = config.integer("sliding_window_pattern", "_sliding_window_pattern")
+    if pattern is not None:
+        return [(i + 1) % pattern != 0 for i in range(layers)]
+    return None
+
+
+class Gemma3(Gemma2):
+    names = ("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration")
+    arch = MODEL_ARCH.GEMMA3
+
+    def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
+        config = HFConfig(config.path, {**TEXT_DEFAULTS, **config.values})
+        super().__init__(config, checkpoint)
+        sliding = sliding_layers(config, self.layers)
+        expected = [(i + 1) % PATTERN != 0 for i in range(self.layers)]
+        if sliding is not None and sliding != expected:
+            raise ConvertError(
+                f"{config.path}: the layers' attention pattern is not Gemma 3's (a global layer every "
+                f"{PATTERN}), which llama.cpp's gemma3 assumes"
+            )
+        self.left_out: list[str] = []
+
+    def metadata(self, writer: GGUFWriter) -> None:
+        Architecture.metadata(self, writer)
+        writer.add_key_length(self.head_dim)
+        writer.add_value_length(self.head_dim)
+        writer.add_sliding_window(self.config.require("sliding_window"))
+        writer.add_rope_freq_base_swa(self.config.require("rope_local_base_freq", kind=float))
+        value = self.config.number("final_logit_softcapping")
+        if value is not None:
+            writer.add_final_logit_softcapping(value)
+
+    def rename(self, name: str) -> str | None:
+        if VISION.match(name):
+            part = VISION.match(name)
+            assert part is not None
+            if part.group(2) not in self.left_out:
+                self.left_out.append(part.group(2))
+            return None
+        return super().rename(text_name(name))
+
+    def notes(self) -> list[str]:
+        if not self.left_out:
+            return []
+        return [
+            f"left out the {' and '.join(self.left_out)} ({len(self.left_out)} part(s) of the image "
+            "model): the GGUF is the text model alone"
+        ]
+
+    def expected_shape(self, gguf_name: str) -> tuple[int, ...] | None:
+        if re.search(r"attn_[qk]_norm\.weight$", gguf_name):
+            return (self.head_dim,)
+        return super().expected_shape(gguf_name)
+
+    def required(self) -> list[str]:
+        extra = [f"blk.{i}.{part}.weight" for i in range(self.layers) for part in ("attn_q_norm", "attn_k_norm")]
+        return [*super().required(), *extra]

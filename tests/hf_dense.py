@@ -1,0 +1,191 @@
+"""Tiny random checkpoints of the newer dense text architectures (issue 14, item 2), made
+by ``transformers`` from the shape of a real config (Gemma 3, OLMo 2/3, Granite, SmolLM3,
+Phi-3.5 with LongRoPE), with the tokenizers ``hf_fixtures`` builds locally.
+
+``config.json`` is rewritten as the released checkpoints on the Hub have it (transformers 4
+layout: ``rope_theta``, ``rope_scaling``, Gemma 3's ``rope_local_base_freq``), unless
+``config_format="v5"`` keeps what transformers 5 writes.  Rope-scaled models get a context
+short enough that the test text is longer than it, so the scaling is exercised.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hf_fixtures import _config_v4, _randomise, _read_json, _token_ids, _write_json, _write_tokenizer
+
+__all__ = ["DENSE", "OLLAMA_FINGERPRINTS", "dense_model"]
+
+#: kind -> (tokenizer, what the model stands for)
+DENSE: dict[str, tuple[str, str]] = {
+    "gemma3": ("spm", "Gemma 3 1B's shape: sliding window every 5 of 6 layers, q/k norms"),
+    "gemma3-scaled": ("spm", "Gemma 3 4B's shape: linear rope scaling 8 on the global layers"),
+    "gemma3-vlm": ("spm", "Gemma3ForConditionalGeneration: a SigLIP tower beside the text model"),
+    "olmo2": ("bpe", "OLMo 2: norms after attention and MLP, full-width q/k norms"),
+    "olmo3": ("bpe", "OLMo 3: OLMo 2 with sliding window on 3 of 4 layers"),
+    "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
+    "smollm3": ("bpe", "SmolLM3: Llama with no rotary embedding on every 4th layer"),
+    "phi3-longrope": ("spm", "Phi-3.5-mini: LongRoPE long/short factors"),
+}
+
+#: The Hugging Face chat templates Ollama's Named() recognises, by template name.
+OLLAMA_FINGERPRINTS = ("gemma3-instruct", "granite-instruct", "chatml")
+
+
+def _config(kind: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any, Any]:
+    import transformers as tf
+
+    hidden = 64 if vocab <= 4096 else 32
+    common: dict[str, Any] = {
+        "vocab_size": vocab,
+        "hidden_size": hidden,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "intermediate_size": 128,
+        "max_position_embeddings": 512,
+        **ids,
+    }
+    if kind.startswith("gemma3"):
+        scaled = kind == "gemma3-scaled"
+        text = dict(
+            common,
+            num_hidden_layers=6,  # the sixth is the first global-attention layer
+            head_dim=32,
+            query_pre_attn_scalar=32,
+            hidden_activation="gelu_pytorch_tanh",
+            rms_norm_eps=1e-6,
+            sliding_window=8,  # shorter than the test text
+            rope_parameters={
+                "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                "full_attention": (
+                    {"rope_type": "linear", "factor": 8.0, "rope_theta": 1000000.0}
+                    if scaled
+                    else {"rope_type": "default", "rope_theta": 1000000.0}
+                ),
+            },
+            tie_word_embeddings=True,
+        )
+        if kind == "gemma3-vlm":
+            vision = {
+                "hidden_size": 32,
+                "intermediate_size": 64,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 2,
+                "image_size": 28,
+                "patch_size": 14,
+            }
+            config = tf.Gemma3Config(
+                text_config=text, vision_config=vision, mm_tokens_per_image=4, image_token_index=vocab - 1
+            )
+            return config, tf.Gemma3ForConditionalGeneration
+        return tf.Gemma3TextConfig(**text), tf.Gemma3ForCausalLM
+    if kind in ("olmo2", "olmo3"):
+        extra: dict[str, Any] = {"rms_norm_eps": 1e-6, "tie_word_embeddings": False}
+        if kind == "olmo3":
+            extra.update(sliding_window=8, rope_parameters={"rope_type": "default", "rope_theta": 500000.0})
+            return tf.Olmo3Config(**dict(common, num_hidden_layers=4), **extra), tf.Olmo3ForCausalLM
+        return tf.Olmo2Config(**common, **extra), tf.Olmo2ForCausalLM
+    if kind == "granite":
+        config = tf.GraniteConfig(
+            **common,
+            rms_norm_eps=1e-5,
+            embedding_multiplier=12.0,
+            residual_multiplier=0.22,
+            attention_multiplier=0.0078125,
+            logits_scaling=8.0,
+            tie_word_embeddings=True,
+            rope_parameters={"rope_type": "default", "rope_theta": 10000000.0},
+        )
+        return config, tf.GraniteForCausalLM
+    if kind == "smollm3":
+        config = tf.SmolLM3Config(
+            **dict(common, num_hidden_layers=4),  # the fourth layer has no rotary embedding
+            rms_norm_eps=1e-6,
+            no_rope_layer_interval=4,
+            tie_word_embeddings=True,
+            rope_parameters={"rope_type": "default", "rope_theta": 5000000.0},
+        )
+        return config, tf.SmolLM3ForCausalLM
+    if kind == "phi3-longrope":
+        half = hidden // 4 // 2
+        config = tf.Phi3Config(
+            **common,
+            rms_norm_eps=1e-5,
+            original_max_position_embeddings=16,  # shorter than the test text: the long factors apply
+            rope_parameters={
+                "rope_type": "longrope",
+                "rope_theta": 10000.0,
+                "long_factor": [1.0 + 0.5 * i for i in range(half)],
+                "short_factor": [1.0 + 0.05 * i for i in range(half)],
+                "original_max_position_embeddings": 16,
+            },
+            sliding_window=None,
+            tie_word_embeddings=False,
+        )
+        return config, tf.Phi3ForCausalLM
+    raise ValueError(f"unknown dense architecture {kind!r}; expected one of {sorted(DENSE)}")
+
+
+def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """config.json as the released checkpoints have it."""
+    if kind == "olmo3":  # per-layer-type rope parameters, all the same: one rope_theta
+        rope = values["rope_parameters"]["full_attention"]
+        values = {**values, "rope_parameters": rope}
+        return {**_config_v4(values), "layer_types": values["layer_types"]}
+    if not kind.startswith("gemma3"):
+        return _config_v4(values)
+    text = values.get("text_config", values)
+    rope = text.pop("rope_parameters", {})
+    full, local = rope.get("full_attention", {}), rope.get("sliding_attention", {})
+    text["rope_theta"] = full.get("rope_theta", 1000000.0)
+    text["rope_local_base_freq"] = local.get("rope_theta", 10000.0)
+    scaled = {k: v for k, v in full.items() if k != "rope_theta"}
+    text["rope_scaling"] = scaled if scaled.get("rope_type", "default") != "default" else None
+    text["sliding_window_pattern"] = 6
+    text.pop("layer_types", None)
+    if "dtype" in values:
+        values["torch_dtype"] = values.pop("dtype")
+    return values
+
+
+def _chat_template(folder: Path, name: str) -> None:
+    """The Hugging Face template Ollama recognises as ``name``, in tokenizer_config.json."""
+    from modelfile.template.named import index
+
+    template = next(entry.fingerprint for entry in index() if entry.name == name)
+    path = folder / "tokenizer_config.json"
+    config = _read_json(path)
+    config["chat_template"] = template
+    _write_json(path, config)
+
+
+def dense_model(
+    kind: str, folder: Path, *, seed: int = 0, config_format: str = "v4", chat_template: str | None = None
+) -> Path:
+    """A tiny random ``kind`` checkpoint (a key of :data:`DENSE`) in ``folder``, saved by
+    transformers in float32, with its tokenizer (and ``chat_template``: the Hugging Face
+    template Ollama's Named() knows by that name)."""
+    import torch
+
+    tokenizer, _ = DENSE[kind]
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_tokenizer(
+        tokenizer, "gemma" if kind.startswith("gemma3") else "phi3" if kind.startswith("phi3") else "llama", folder
+    )
+    if chat_template is not None:
+        _chat_template(folder, chat_template)
+    vocab, ids = _token_ids(folder)
+    config, cls = _config(kind, vocab, ids)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = cls(config).eval()
+    _randomise(model, "gemma2" if kind.startswith("gemma3") else kind, seed)
+    model.save_pretrained(str(folder))
+    if config_format == "v4":
+        path = folder / "config.json"
+        path.write_text(json.dumps(_hub_config(kind, _read_json(path)), indent=2, sort_keys=True))
+    return folder
