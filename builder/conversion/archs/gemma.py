@@ -6,6 +6,7 @@ attention and extra norms around attention and the feed-forward block."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import numpy as np
 from gguf import GGUFWriter
@@ -22,7 +23,7 @@ def plus_one(rows: np.ndarray, first: int) -> np.ndarray:
 
 
 class Gemma(Architecture):
-    names = ("GemmaForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("GemmaForCausalLM",)
     arch = MODEL_ARCH.GEMMA
 
     def metadata(self, writer: GGUFWriter) -> None:
@@ -50,7 +51,7 @@ class Gemma(Architecture):
 
 
 class Gemma2(Gemma):
-    names = ("Gemma2ForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("Gemma2ForCausalLM",)
     arch = MODEL_ARCH.GEMMA2
 
     def metadata(self, writer: GGUFWriter) -> None:

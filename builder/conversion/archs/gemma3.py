@@ -11,7 +11,7 @@ leaves out what Gemma3TextConfig defaults, so those defaults are filled in here.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
@@ -66,7 +66,7 @@ def sliding_layers(config: HFConfig, layers: int) -> list[bool] | None:
 
 
 class Gemma3(Gemma2):
-    names = ("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration")
+    names: ClassVar[tuple[str, ...]] = ("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration")
     arch = MODEL_ARCH.GEMMA3
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:

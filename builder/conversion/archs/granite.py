@@ -4,6 +4,8 @@ attention scale (in place of 1/sqrt(head size)) and the divisor of the logits.""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
 
@@ -11,7 +13,7 @@ from builder.conversion.archs.llama import Llama
 
 
 class Granite(Llama):
-    names = ("GraniteForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("GraniteForCausalLM",)
     arch = MODEL_ARCH.GRANITE
 
     def metadata(self, writer: GGUFWriter) -> None:

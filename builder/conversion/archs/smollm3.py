@@ -4,6 +4,8 @@ llama.cpp fixes that interval at four, so another pattern is refused."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from gguf.constants import MODEL_ARCH
 
 from builder.conversion.archs.llama import Llama
@@ -16,7 +18,7 @@ INTERVAL = 4
 
 
 class SmolLM3(Llama):
-    names = ("SmolLM3ForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("SmolLM3ForCausalLM",)
     arch = MODEL_ARCH.SMOLLM3
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
