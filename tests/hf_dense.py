@@ -31,7 +31,7 @@ DENSE: dict[str, tuple[str, str]] = {
 }
 
 #: The Hugging Face chat templates Ollama's Named() recognises, by template name.
-OLLAMA_FINGERPRINTS = ("gemma3-instruct", "granite-instruct", "chatml")
+OLLAMA_FINGERPRINTS = ("gemma3-instruct", "granite-instruct", "phi-3")
 
 
 def _config(kind: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any, Any]:

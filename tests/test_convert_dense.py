@@ -1,0 +1,132 @@
+"""safetensors → GGUF for the newer dense text architectures (issue 14, item 2): Gemma 3
+(and the text model of Gemma3ForConditionalGeneration), OLMo 2/3, Granite, SmolLM3 and
+Phi-3.5's LongRoPE, each against transformers' forward pass; the chat template kept and
+matched to Ollama's; what is left out said; the patterns llama.cpp cannot run refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hf_dense import DENSE, dense_model
+from hf_fixtures import reference_logits
+from models import mfc
+
+from builder import ConvertError, Store, build, convert, llama_log
+from modelfile.gguf_metadata import read_metadata
+
+#: Longer than the fixtures' sliding windows (8) and Phi-3.5's original context (16 tokens).
+TEXT = "The quick brown fox jumps over the lazy dog. 3 + 4 = 7, isn't it? Then the dog sleeps."
+
+
+@pytest.fixture(autouse=True)
+def quiet_llama() -> None:
+    llama_log.install(verbose=False)
+
+
+def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
+    """llama.cpp's logits at every position, with an F32 KV cache (the default F16 cache
+    alone moves logits by up to 0.4% of their range)."""
+    from llama_cpp import GGML_TYPE_F32, Llama
+
+    llm = Llama(
+        model_path=str(gguf_path),
+        logits_all=True,
+        n_ctx=256,
+        verbose=False,
+        type_k=GGML_TYPE_F32,
+        type_v=GGML_TYPE_F32,
+    )
+    llm.eval(ids)
+    logits = np.array(llm.scores[: len(ids)], dtype=np.float32)
+    llm.close()
+    return logits
+
+
+CASES = {kind: (kind, "v4") for kind in DENSE} | {
+    "gemma3-v5-config": ("gemma3-scaled", "v5"),
+    "olmo3-v5-config": ("olmo3", "v5"),
+}
+ARCH = {
+    "gemma3": "gemma3",
+    "olmo2": "olmo2",
+    "olmo3": "olmo2",
+    "granite": "granite",
+    "smollm3": "smollm3",
+    "phi3": "phi3",
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_llama_cpp_matches_transformers(case: tuple[str, str], tmp_path: Path) -> None:
+    kind, config_format = case
+    folder = dense_model(kind, tmp_path / "hf", config_format=config_format)
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    assert result.architecture == ARCH[kind.split("-")[0]]
+    ids, expected = reference_logits(folder, TEXT)
+    got = llama_logits(result.path, ids)
+    assert got.shape == expected.shape
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    assert np.abs(got - expected).max() < 0.05 * np.ptp(expected)
+    assert llama_log.take_errors() == []
+
+
+def test_the_scaled_and_windowed_settings_matter(tmp_path: Path) -> None:
+    """The settings the conversion writes are the ones llama.cpp's results depend on:
+    without Gemma 3's sliding-layer rope base or its window, the logits move."""
+    folder = dense_model("gemma3-scaled", tmp_path / "hf")
+    ids, expected = reference_logits(folder, TEXT)
+    config = json.loads((folder / "config.json").read_text())
+    for key, value in (("rope_local_base_freq", 1000000.0), ("sliding_window", 128)):
+        changed = {**config, key: value}
+        (folder / "config.json").write_text(json.dumps(changed))
+        got = llama_logits(convert(folder, tmp_path / f"{key}.gguf", outtype="f32").path, ids)
+        assert np.abs(got - expected).max() > 0.05 * np.ptp(expected), key
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+def test_gemma3_vision_tower_is_left_out_and_said(tmp_path: Path) -> None:
+    folder = dense_model("gemma3-vlm", tmp_path / "hf")
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    assert any("vision_tower" in note and "text model alone" in note for note in result.notes), result.notes
+    names = [t.name for t in read_metadata(result.path, tensors=True).tensors]
+    assert names and [name for name in names if not re.match(r"(token_embd|output_norm|blk\.\d+\.)", name)] == []
+    cli = mfc("convert", str(folder), "-o", str(tmp_path / "cli.gguf"), "--json")
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["notes"] == list(result.notes)
+    assert "note: left out the multi_modal_projector and vision_tower" in cli.stderr
+    (tmp_path / "Modelfile").write_text(f"FROM {folder}\n")
+    built = build(tmp_path / "Modelfile", "g3", store=Store(tmp_path / "store"))
+    assert any("vision_tower" in warning for warning in built.warnings)
+
+
+@pytest.mark.parametrize(
+    ("kind", "template"),
+    [("gemma3", "gemma3-instruct"), ("granite", "granite-instruct"), ("phi3-longrope", "phi-3")],
+)
+def test_chat_template_is_kept_and_ollamas_is_picked(kind: str, template: str, tmp_path: Path) -> None:
+    folder = dense_model(kind, tmp_path / "hf", chat_template=template)
+    jinja = json.loads((folder / "tokenizer_config.json").read_text())["chat_template"]
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    assert read_metadata(result.path).metadata["tokenizer.chat_template"] == jinja
+    (tmp_path / "Modelfile").write_text(f"FROM {folder}\n")
+    assert build(tmp_path / "Modelfile", "m", store=Store(tmp_path / "store")).template == template
+
+
+def test_patterns_llama_cpp_does_not_run_are_refused(tmp_path: Path) -> None:
+    folder = dense_model("smollm3", tmp_path / "smollm3")
+    config = json.loads((folder / "config.json").read_text())
+    config["no_rope_layers"] = [1, 1, 0, 1]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConvertError, match=r"no_rope_layers \[1, 1, 0, 1\] is not every 4th layer"):
+        convert(folder, tmp_path / "s.gguf")
+    folder = dense_model("gemma3", tmp_path / "gemma3")
+    config = json.loads((folder / "config.json").read_text())
+    config["sliding_window_pattern"] = 2
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConvertError, match="not Gemma 3's"):
+        convert(folder, tmp_path / "g.gguf")
+    assert not (tmp_path / "s.gguf").exists() and not (tmp_path / "g.gguf").exists()
