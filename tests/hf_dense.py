@@ -28,13 +28,15 @@ DENSE: dict[str, tuple[str, str]] = {
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
     "smollm3": ("bpe", "SmolLM3: Llama with no rotary embedding on every 4th layer"),
     "phi3-longrope": ("spm", "Phi-3.5-mini: LongRoPE long/short factors"),
+    "cohere": ("bpe", "Command R: parallel attention and MLP, LayerNorm without bias, logit scale"),
+    "cohere2": ("bpe", "Command R7B: sliding window on 3 of 4 layers, no rope on the 4th"),
 }
 
 #: The Hugging Face chat templates Ollama's Named() recognises, by template name.
 OLLAMA_FINGERPRINTS = ("gemma3-instruct", "granite-instruct", "phi-3")
 
 
-def _config(kind: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any, Any]:
+def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = False) -> tuple[Any, Any]:
     import transformers as tf
 
     hidden = 64 if vocab <= 4096 else 32
@@ -126,11 +128,28 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None]) -> tuple[Any, Any
             tie_word_embeddings=False,
         )
         return config, tf.Phi3ForCausalLM
+    if kind == "cohere":
+        config = tf.CohereConfig(
+            **common, layer_norm_eps=1e-5, logit_scale=0.125, use_qk_norm=qk_norm, tie_word_embeddings=True
+        )
+        return config, tf.CohereForCausalLM
+    if kind == "cohere2":
+        config = tf.Cohere2Config(
+            **dict(common, num_hidden_layers=4),
+            head_dim=hidden // 4,
+            layer_norm_eps=1e-5,
+            logit_scale=0.25,
+            sliding_window=8,
+            tie_word_embeddings=True,
+        )
+        return config, tf.Cohere2ForCausalLM
     raise ValueError(f"unknown dense architecture {kind!r}; expected one of {sorted(DENSE)}")
 
 
 def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """config.json as the released checkpoints have it."""
+    if kind == "cohere2":  # Command R7B's config.json: one rope_theta, layer_types kept
+        return {**_config_v4(values), "layer_types": values["layer_types"]}
     if kind == "olmo3":  # per-layer-type rope parameters, all the same: one rope_theta
         rope = values["rope_parameters"]["full_attention"]
         values = {**values, "rope_parameters": rope}
@@ -163,11 +182,17 @@ def _chat_template(folder: Path, name: str) -> None:
 
 
 def dense_model(
-    kind: str, folder: Path, *, seed: int = 0, config_format: str = "v4", chat_template: str | None = None
+    kind: str,
+    folder: Path,
+    *,
+    seed: int = 0,
+    config_format: str = "v4",
+    chat_template: str | None = None,
+    qk_norm: bool = False,
 ) -> Path:
     """A tiny random ``kind`` checkpoint (a key of :data:`DENSE`) in ``folder``, saved by
     transformers in float32, with its tokenizer (and ``chat_template``: the Hugging Face
-    template Ollama's Named() knows by that name)."""
+    template Ollama's Named() knows by that name; ``qk_norm``: Command R+'s q/k norms)."""
     import torch
 
     tokenizer, _ = DENSE[kind]
@@ -179,11 +204,15 @@ def dense_model(
     if chat_template is not None:
         _chat_template(folder, chat_template)
     vocab, ids = _token_ids(folder)
-    config, cls = _config(kind, vocab, ids)
+    config, cls = _config(kind, vocab, ids, qk_norm)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = cls(config).eval()
     _randomise(model, "gemma2" if kind.startswith("gemma3") else kind, seed)
+    with torch.no_grad():  # Command R+'s per-head q/k norms are 2-D: scale 1 +- 0.1 like the others
+        for name, param in model.named_parameters():
+            if name.endswith(("q_norm.weight", "k_norm.weight")) and param.dim() == 2:
+                param.copy_(1 + 0.1 * torch.randn(param.shape, generator=torch.Generator().manual_seed(seed)))
     model.save_pretrained(str(folder))
     if config_format == "v4":
         path = folder / "config.json"

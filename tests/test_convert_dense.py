@@ -57,6 +57,8 @@ ARCH = {
     "granite": "granite",
     "smollm3": "smollm3",
     "phi3": "phi3",
+    "cohere": "command-r",
+    "cohere2": "cohere2",
 }
 
 
@@ -105,7 +107,12 @@ def test_gemma3_vision_tower_is_left_out_and_said(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "template"),
-    [("gemma3", "gemma3-instruct"), ("granite", "granite-instruct"), ("phi3-longrope", "phi-3")],
+    [
+        ("gemma3", "gemma3-instruct"),
+        ("granite", "granite-instruct"),
+        ("phi3-longrope", "phi-3"),
+        ("cohere", "command-r"),
+    ],
 )
 def test_chat_template_is_kept_and_ollamas_is_picked(kind: str, template: str, tmp_path: Path) -> None:
     folder = dense_model(kind, tmp_path / "hf", chat_template=template)
@@ -129,4 +136,7 @@ def test_patterns_llama_cpp_does_not_run_are_refused(tmp_path: Path) -> None:
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ConvertError, match="not Gemma 3's"):
         convert(folder, tmp_path / "g.gguf")
-    assert not (tmp_path / "s.gguf").exists() and not (tmp_path / "g.gguf").exists()
+    folder = dense_model("cohere", tmp_path / "cohere", qk_norm=True)
+    with pytest.raises(ConvertError, match="q/k norms only in models of 64 layers or more, and this one has 2"):
+        convert(folder, tmp_path / "c.gguf")
+    assert not [path for path in tmp_path.iterdir() if path.suffix == ".gguf"]
