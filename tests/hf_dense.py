@@ -29,6 +29,7 @@ DENSE: dict[str, tuple[str, str]] = {
     "smollm3": ("bpe", "SmolLM3: Llama with no rotary embedding on every 4th layer"),
     "phi3-longrope": ("spm", "Phi-3.5-mini: LongRoPE long/short factors"),
     "cohere": ("bpe", "Command R: parallel attention and MLP, LayerNorm without bias, logit scale"),
+    "lfm2": ("bpe", "LFM2-350M's shape: short convolutions and attention layers"),
     "cohere2": ("bpe", "Command R7B: sliding window on 3 of 4 layers, no rope on the 4th"),
 }
 
@@ -128,6 +129,17 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
             tie_word_embeddings=False,
         )
         return config, tf.Phi3ForCausalLM
+    if kind == "lfm2":
+        config = tf.Lfm2Config(
+            **dict(common, num_hidden_layers=4),
+            layer_types=["conv", "full_attention", "conv", "full_attention"],
+            norm_eps=1e-5,
+            conv_L_cache=3,
+            block_multiple_of=64,
+            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
+            tie_word_embeddings=True,
+        )
+        return config, tf.Lfm2ForCausalLM
     if kind == "cohere":
         config = tf.CohereConfig(
             **common, layer_norm_eps=1e-5, logit_scale=0.125, use_qk_norm=qk_norm, tie_word_embeddings=True
@@ -148,7 +160,7 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
 
 def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """config.json as the released checkpoints have it."""
-    if kind == "cohere2":  # Command R7B's config.json: one rope_theta, layer_types kept
+    if kind in ("cohere2", "lfm2"):  # as released: one rope_theta, layer_types kept
         return {**_config_v4(values), "layer_types": values["layer_types"]}
     if kind == "olmo3":  # per-layer-type rope parameters, all the same: one rope_theta
         rope = values["rope_parameters"]["full_attention"]

@@ -59,6 +59,7 @@ ARCH = {
     "phi3": "phi3",
     "cohere": "command-r",
     "cohere2": "cohere2",
+    "lfm2": "lfm2",
 }
 
 
