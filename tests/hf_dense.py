@@ -11,6 +11,7 @@ short enough that the test text is longer than it, so the scaling is exercised.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ DENSE: dict[str, tuple[str, str]] = {
     "gemma3": ("spm", "Gemma 3 1B's shape: sliding window every 5 of 6 layers, q/k norms"),
     "gemma3-scaled": ("spm", "Gemma 3 4B's shape: linear rope scaling 8 on the global layers"),
     "gemma3-vlm": ("spm", "Gemma3ForConditionalGeneration: a SigLIP tower beside the text model"),
+    "embeddinggemma": ("spm", "EmbeddingGemma: bidirectional Gemma 3, mean pooling, two Dense projections"),
     "olmo2": ("bpe", "OLMo 2: norms after attention and MLP, full-width q/k norms"),
     "olmo3": ("bpe", "OLMo 3: OLMo 2 with sliding window on 3 of 4 layers"),
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
@@ -51,7 +53,7 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
         "max_position_embeddings": 512,
         **ids,
     }
-    if kind.startswith("gemma3"):
+    if kind.startswith("gemma3") or kind == "embeddinggemma":
         scaled = kind == "gemma3-scaled"
         text = dict(
             common,
@@ -84,6 +86,10 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
                 text_config=text, vision_config=vision, mm_tokens_per_image=4, image_token_index=vocab - 1
             )
             return config, tf.Gemma3ForConditionalGeneration
+        if kind == "embeddinggemma":
+            config = tf.Gemma3TextConfig(**text, use_bidirectional_attention=True)
+            config.architectures = ["Gemma3TextModel"]
+            return config, tf.Gemma3TextModel
         return tf.Gemma3TextConfig(**text), tf.Gemma3ForCausalLM
     if kind in ("olmo2", "olmo3"):
         extra: dict[str, Any] = {"rms_norm_eps": 1e-6, "tie_word_embeddings": False}
@@ -158,6 +164,40 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
     raise ValueError(f"unknown dense architecture {kind!r}; expected one of {sorted(DENSE)}")
 
 
+def _sentence_transformers_dense(folder: Path, hidden: int, seed: int) -> None:
+    """EmbeddingGemma's sentence-transformers modules: mean pooling, Dense to 4x the width
+    and back (no bias, no activation), Normalize."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+        {"idx": 3, "name": "3", "path": "3_Dense", "type": "sentence_transformers.models.Dense"},
+        {"idx": 4, "name": "4", "path": "4_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]
+    _write_json(folder / "modules.json", modules)
+    (folder / "1_Pooling").mkdir(exist_ok=True)
+    _write_json(
+        folder / "1_Pooling" / "config.json",
+        {"word_embedding_dimension": hidden, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True},
+    )
+    (folder / "4_Normalize").mkdir(exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for name, (out_features, in_features) in (("2_Dense", (4 * hidden, hidden)), ("3_Dense", (hidden, 4 * hidden))):
+        (folder / name).mkdir(exist_ok=True)
+        settings = {
+            "in_features": in_features,
+            "out_features": out_features,
+            "bias": False,
+            "activation_function": "torch.nn.modules.linear.Identity",
+        }
+        _write_json(folder / name / "config.json", settings)
+        weight = (rng.standard_normal((out_features, in_features)) / math.sqrt(in_features)).astype(np.float32)
+        save_file({"linear.weight": weight}, str(folder / name / "model.safetensors"))
+
+
 def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """config.json as the released checkpoints have it."""
     if kind in ("cohere2", "lfm2"):  # as released: one rope_theta, layer_types kept
@@ -166,7 +206,7 @@ def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         rope = values["rope_parameters"]["full_attention"]
         values = {**values, "rope_parameters": rope}
         return {**_config_v4(values), "layer_types": values["layer_types"]}
-    if not kind.startswith("gemma3"):
+    if not kind.startswith("gemma3") and kind != "embeddinggemma":
         return _config_v4(values)
     text = values.get("text_config", values)
     rope = text.pop("rope_parameters", {})
@@ -210,9 +250,8 @@ def dense_model(
     tokenizer, _ = DENSE[kind]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_tokenizer(
-        tokenizer, "gemma" if kind.startswith("gemma3") else "phi3" if kind.startswith("phi3") else "llama", folder
-    )
+    gemma = kind.startswith("gemma3") or kind == "embeddinggemma"
+    _write_tokenizer(tokenizer, "gemma" if gemma else "phi3" if kind.startswith("phi3") else "llama", folder)
     if chat_template is not None:
         _chat_template(folder, chat_template)
     vocab, ids = _token_ids(folder)
@@ -220,12 +259,14 @@ def dense_model(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = cls(config).eval()
-    _randomise(model, "gemma2" if kind.startswith("gemma3") else kind, seed)
+    _randomise(model, "gemma2" if gemma else kind, seed)
     with torch.no_grad():  # Command R+'s per-head q/k norms are 2-D: scale 1 +- 0.1 like the others
         for name, param in model.named_parameters():
             if name.endswith(("q_norm.weight", "k_norm.weight")) and param.dim() == 2:
                 param.copy_(1 + 0.1 * torch.randn(param.shape, generator=torch.Generator().manual_seed(seed)))
     model.save_pretrained(str(folder))
+    if kind == "embeddinggemma":
+        _sentence_transformers_dense(folder, config.hidden_size, seed)
     if config_format == "v4":
         path = folder / "config.json"
         path.write_text(json.dumps(_hub_config(kind, _read_json(path)), indent=2, sort_keys=True))

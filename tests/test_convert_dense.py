@@ -46,7 +46,7 @@ def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
     return logits
 
 
-CASES = {kind: (kind, "v4") for kind in DENSE} | {
+CASES = {kind: (kind, "v4") for kind in DENSE if kind != "embeddinggemma"} | {
     "gemma3-v5-config": ("gemma3-scaled", "v5"),
     "olmo3-v5-config": ("olmo3", "v5"),
 }
@@ -141,3 +141,45 @@ def test_patterns_llama_cpp_does_not_run_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConvertError, match="q/k norms only in models of 64 layers or more, and this one has 2"):
         convert(folder, tmp_path / "c.gguf")
     assert not [path for path in tmp_path.iterdir() if path.suffix == ".gguf"]
+
+
+def test_embeddinggemma_embeddings_match_its_sentence_transformers_pipeline(tmp_path: Path) -> None:
+    """Gemma3TextModel (bidirectional, sliding window shorter than the text), mean
+    pooling, 2_Dense and 3_Dense, normalised: llama.cpp's embedding is the pipeline's."""
+    import torch
+    from llama_cpp import Llama
+    from safetensors.numpy import load_file
+    from transformers import AutoModel
+
+    folder = dense_model("embeddinggemma", tmp_path / "hf")
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    meta = read_metadata(result.path, tensors=True)
+    assert result.architecture == "gemma-embedding"
+    assert meta.metadata["gemma-embedding.pooling_type"] == 1  # mean
+    assert {"dense_2.weight", "dense_3.weight"} <= {t.name for t in meta.tensors}
+    model = AutoModel.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+    dense_2 = load_file(folder / "2_Dense" / "model.safetensors")["linear.weight"]
+    dense_3 = load_file(folder / "3_Dense" / "model.safetensors")["linear.weight"]
+    llm = Llama(model_path=str(result.path), embedding=True, n_ctx=256, verbose=False)
+    for text in (TEXT, "Hello"):
+        ids = llm.tokenize(text.encode(), add_bos=True)  # what embed() runs, given to transformers too
+        with torch.no_grad():
+            hidden = model(torch.tensor([ids])).last_hidden_state[0].numpy()
+        pooled = hidden.mean(axis=0)
+        expected = pooled @ dense_2.T @ dense_3.T
+        got = np.array(llm.embed(text), dtype=np.float64)
+        cosine = float(got @ expected / np.linalg.norm(got) / np.linalg.norm(expected))
+        assert cosine > 0.999, (text, cosine)
+        without_dense = float(got @ pooled / np.linalg.norm(got) / np.linalg.norm(pooled))
+        assert without_dense < 0.99  # the projections are applied, not skipped
+    llm.close()
+
+
+def test_a_dense_module_llama_cpp_cannot_apply_is_refused(tmp_path: Path) -> None:
+    folder = dense_model("embeddinggemma", tmp_path / "hf")
+    settings = json.loads((folder / "2_Dense" / "config.json").read_text())
+    settings["activation_function"] = "torch.nn.modules.activation.Tanh"
+    (folder / "2_Dense" / "config.json").write_text(json.dumps(settings))
+    with pytest.raises(ConvertError, match=r"2_Dense/config.json: a Dense module with .*Tanh"):
+        convert(folder, tmp_path / "model.gguf")
+    assert not (tmp_path / "model.gguf").exists()

@@ -7,6 +7,7 @@ from builder.conversion.archs.bert import Bert
 from builder.conversion.archs.cohere import Cohere, Cohere2
 from builder.conversion.archs.gemma import Gemma, Gemma2
 from builder.conversion.archs.gemma3 import Gemma3
+from builder.conversion.archs.gemma_embedding import GemmaEmbedding
 from builder.conversion.archs.granite import Granite
 from builder.conversion.archs.lfm2 import Lfm2
 from builder.conversion.archs.llama import Llama
@@ -18,7 +19,16 @@ from builder.conversion.hfconfig import HFConfig
 from builder.errors import ConvertError
 
 ARCHITECTURES: tuple[type[Architecture], ...] = (Llama, Qwen2, Qwen3, Gemma, Gemma2, Phi3, Bert)
-ARCHITECTURES += (Gemma3, Olmo2, Granite, SmolLM3, Cohere, Cohere2, Lfm2)  # dense text models of issue 14
+ARCHITECTURES += (
+    Gemma3,
+    Olmo2,
+    Granite,
+    SmolLM3,
+    Cohere,
+    Cohere2,
+    Lfm2,
+    GemmaEmbedding,
+)  # dense text models of issue 14
 BY_NAME = {name: arch for arch in ARCHITECTURES for name in arch.names}
 
 
