@@ -25,6 +25,9 @@ DENSE: dict[str, tuple[str, str]] = {
     "gemma3-scaled": ("spm", "Gemma 3 4B's shape: linear rope scaling 8 on the global layers"),
     "gemma3-vlm": ("spm", "Gemma3ForConditionalGeneration: a SigLIP tower beside the text model"),
     "embeddinggemma": ("spm", "EmbeddingGemma: bidirectional Gemma 3, mean pooling, two Dense projections"),
+    "ministral3": ("spm", "Ministral 3: YaRN rope scaling and Llama 4's attention temperature"),
+    "mistral3-vlm": ("spm", "Mistral3ForConditionalGeneration around Mistral Small 3.1's text model"),
+    "ministral3-vlm": ("spm", "Ministral-3-3B-2512's shape: a Pixtral tower beside a Ministral 3"),
     "olmo2": ("bpe", "OLMo 2: norms after attention and MLP, full-width q/k norms"),
     "olmo3": ("bpe", "OLMo 3: OLMo 2 with sliding window on 3 of 4 layers"),
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
@@ -135,6 +138,39 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
             tie_word_embeddings=False,
         )
         return config, tf.Phi3ForCausalLM
+    if kind.startswith(("ministral3", "mistral3")):
+        text = dict(common, head_dim=16, rms_norm_eps=1e-5, tie_word_embeddings=False)
+        if kind.startswith("ministral3"):
+            text.update(
+                max_position_embeddings=256,
+                rope_parameters={
+                    "rope_type": "yarn",
+                    "rope_theta": 1000000.0,
+                    "factor": 16.0,
+                    "original_max_position_embeddings": 16,  # shorter than the test text
+                    "max_position_embeddings": 256,
+                    "beta_fast": 32.0,
+                    "beta_slow": 1.0,
+                    "mscale": 1.0,
+                    "mscale_all_dim": 1.0,
+                    "llama_4_scaling_beta": 0.1,
+                },
+            )
+        if kind == "ministral3":
+            return tf.Ministral3Config(**text), tf.Ministral3ForCausalLM
+        vision = {
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 28,
+            "patch_size": 14,
+            "head_dim": 16,
+        }
+        text["model_type"] = "ministral3" if kind == "ministral3-vlm" else "mistral"
+        config = tf.Mistral3Config(text_config=text, vision_config=vision, image_token_index=vocab - 1)
+        config.tie_word_embeddings = False
+        return config, tf.Mistral3ForConditionalGeneration
     if kind == "lfm2":
         config = tf.Lfm2Config(
             **dict(common, num_hidden_layers=4),

@@ -46,7 +46,10 @@ def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
     return logits
 
 
-CASES = {kind: (kind, "v4") for kind in DENSE if kind != "embeddinggemma"} | {
+#: Tested on their own: an embedding model, a multimodal wrapper AutoModelForCausalLM does
+#: not load, and the refused Ministral 3.
+OWN_TESTS = ("embeddinggemma", "mistral3-vlm", "ministral3", "ministral3-vlm")
+CASES = {kind: (kind, "v4") for kind in DENSE if kind not in OWN_TESTS} | {
     "gemma3-v5-config": ("gemma3-scaled", "v5"),
     "olmo3-v5-config": ("olmo3", "v5"),
 }
@@ -181,5 +184,37 @@ def test_a_dense_module_llama_cpp_cannot_apply_is_refused(tmp_path: Path) -> Non
     settings["activation_function"] = "torch.nn.modules.activation.Tanh"
     (folder / "2_Dense" / "config.json").write_text(json.dumps(settings))
     with pytest.raises(ConvertError, match=r"2_Dense/config.json: a Dense module with .*Tanh"):
+        convert(folder, tmp_path / "model.gguf")
+    assert not (tmp_path / "model.gguf").exists()
+
+
+def test_mistral3_text_weights_match_transformers(tmp_path: Path) -> None:
+    """Mistral3ForConditionalGeneration around a Mistral text model (Mistral Small 3.1):
+    the text model converted, the Pixtral tower and projector left out and said."""
+    import torch
+    from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
+
+    folder = dense_model("mistral3-vlm", tmp_path / "hf")
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    assert result.architecture == "llama"
+    assert result.notes == (
+        "left out the multi_modal_projector and vision_tower (2 part(s) of the image model): "
+        "the GGUF is the text model alone",
+    )
+    ids = AutoTokenizer.from_pretrained(folder)(TEXT)["input_ids"]
+    model = Mistral3ForConditionalGeneration.from_pretrained(folder, dtype=torch.float32).eval()
+    with torch.no_grad():
+        expected = model(torch.tensor([ids])).logits[0].numpy()
+    got = llama_logits(result.path, ids)
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    assert np.abs(got - expected).max() < 0.05 * np.ptp(expected)
+
+
+@pytest.mark.parametrize("kind", ["ministral3", "ministral3-vlm"])
+def test_ministral3_is_refused_saying_why(kind: str, tmp_path: Path) -> None:
+    """llama-cpp-python 0.3.36's llama.cpp scales YaRN attention where transformers does
+    not for Ministral 3's settings: refused rather than converted into another model."""
+    folder = dense_model(kind, tmp_path / "hf")
+    with pytest.raises(ConvertError, match=r"Ministral 3 .* is not converted: the llama.cpp mfc runs"):
         convert(folder, tmp_path / "model.gguf")
     assert not (tmp_path / "model.gguf").exists()

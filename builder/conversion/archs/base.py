@@ -53,6 +53,11 @@ class Architecture:
             )
         self.names_map = gguf.get_tensor_name_map(self.arch, self.layers)
 
+    @classmethod
+    def variant(cls, config: HFConfig) -> type[Architecture]:
+        """The converter for this config (a class whose name covers several models picks one)."""
+        return cls
+
     @property
     def arch_name(self) -> str:
         return gguf.MODEL_ARCH_NAMES[self.arch]

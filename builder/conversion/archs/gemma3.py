@@ -18,6 +18,7 @@ from gguf.constants import MODEL_ARCH
 
 from builder.conversion.archs.base import Architecture
 from builder.conversion.archs.gemma import Gemma2
+from builder.conversion.archs.multimodal import image_part, left_out_note, text_name
 from builder.conversion.checkpoint import Checkpoint
 from builder.conversion.hfconfig import HFConfig
 from builder.errors import ConvertError
@@ -36,22 +37,6 @@ TEXT_DEFAULTS: dict[str, Any] = {
 }
 #: llama.cpp's gemma3 graph: layer i uses the sliding window unless (i + 1) % 6 == 0.
 PATTERN = 6
-VISION = re.compile(r"^(model\.)?(vision_tower|vision_model|multi_modal_projector)\.")
-
-
-def text_name(name: str) -> str:
-    """The text model's tensor name, whichever way the multimodal wrapper nests it
-    (``language_model.model.x`` in transformers 4's layout, ``model.language_model.x`` in 5's).
-
-    >>> text_name("language_model.model.layers.0.mlp.up_proj.weight")
-    'model.layers.0.mlp.up_proj.weight'
-    >>> text_name("model.language_model.norm.weight")
-    'model.norm.weight'
-    """
-    for prefix in ("language_model.model.", "model.language_model."):
-        if name.startswith(prefix):
-            return "model." + name.removeprefix(prefix)
-    return name.removeprefix("language_model.")
 
 
 def sliding_layers(config: HFConfig, layers: int) -> list[bool] | None:
@@ -92,21 +77,15 @@ class Gemma3(Gemma2):
             writer.add_final_logit_softcapping(value)
 
     def rename(self, name: str) -> str | None:
-        if VISION.match(name):
-            part = VISION.match(name)
-            assert part is not None
-            if part.group(2) not in self.left_out:
-                self.left_out.append(part.group(2))
+        part = image_part(name)
+        if part is not None:
+            if part not in self.left_out:
+                self.left_out.append(part)
             return None
         return super().rename(text_name(name))
 
     def notes(self) -> list[str]:
-        if not self.left_out:
-            return []
-        return [
-            f"left out the {' and '.join(self.left_out)} ({len(self.left_out)} part(s) of the image "
-            "model): the GGUF is the text model alone"
-        ]
+        return left_out_note(self.left_out)
 
     def expected_shape(self, gguf_name: str) -> tuple[int, ...] | None:
         if re.search(r"attn_[qk]_norm\.weight$", gguf_name):
