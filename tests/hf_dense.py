@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
-from hf_fixtures import _config_v4, _randomise, _read_json, _token_ids, _write_json, _write_tokenizer
+from hf_fixtures import (
+    _config_v4,
+    _randomise,
+    _read_json,
+    _sentence_transformers_files,
+    _token_ids,
+    _write_json,
+    _write_tokenizer,
+)
 
 __all__ = ["DENSE", "OLLAMA_FINGERPRINTS", "dense_model"]
 
@@ -28,6 +37,7 @@ DENSE: dict[str, tuple[str, str]] = {
     "ministral3": ("spm", "Ministral 3: YaRN rope scaling and Llama 4's attention temperature"),
     "mistral3-vlm": ("spm", "Mistral3ForConditionalGeneration around Mistral Small 3.1's text model"),
     "ministral3-vlm": ("spm", "Ministral-3-3B-2512's shape: a Pixtral tower beside a Ministral 3"),
+    "nomic-bert": ("wordpiece", "nomic-embed-text-v1.5's layout: rotary BERT, fused qkv, SwiGLU, mean pooling"),
     "olmo2": ("bpe", "OLMo 2: norms after attention and MLP, full-width q/k norms"),
     "olmo3": ("bpe", "OLMo 3: OLMo 2 with sliding window on 3 of 4 layers"),
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
@@ -171,6 +181,20 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
         config = tf.Mistral3Config(text_config=text, vision_config=vision, image_token_index=vocab - 1)
         config.tie_word_embeddings = False
         return config, tf.Mistral3ForConditionalGeneration
+    if kind == "nomic-bert":
+        config = tf.NomicBertConfig(
+            vocab_size=vocab,
+            hidden_size=hidden,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=128,
+            max_position_embeddings=512,
+            layer_norm_eps=1e-12,
+            type_vocab_size=2,
+            rope_parameters={"rope_type": "default", "rope_theta": 1000.0},
+            pad_token_id=0,
+        )
+        return config, tf.NomicBertModel
     if kind == "lfm2":
         config = tf.Lfm2Config(
             **dict(common, num_hidden_layers=4),
@@ -198,6 +222,38 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
         )
         return config, tf.Cohere2ForCausalLM
     raise ValueError(f"unknown dense architecture {kind!r}; expected one of {sorted(DENSE)}")
+
+
+def _nomic_release(model: Any, folder: Path, vocab: int) -> None:
+    """nomic-embed-text-v1.5 as published: the tensors as transformers saves them (its
+    remote code's names, q/k/v fused in Wqkv) and config.json in the remote code's keys."""
+    shutil.copyfile(folder.with_name(folder.name + "-transformers") / "model.safetensors", folder / "model.safetensors")
+    config = model.config
+    _write_json(
+        folder / "config.json",
+        {
+            "architectures": ["NomicBertModel"],
+            "model_type": "nomic_bert",
+            "activation_function": "swiglu",
+            "causal": False,
+            "prenorm": False,
+            "n_embd": config.hidden_size,
+            "n_head": config.num_attention_heads,
+            "n_layer": config.num_hidden_layers,
+            "n_inner": config.intermediate_size,
+            "n_positions": config.max_position_embeddings,
+            "layer_norm_epsilon": config.layer_norm_eps,
+            "rotary_emb_base": config.rope_parameters["rope_theta"],
+            "rotary_emb_fraction": 1.0,
+            "rotary_emb_interleaved": False,
+            "type_vocab_size": config.type_vocab_size,
+            "vocab_size": vocab,
+            "qkv_proj_bias": False,
+            "mlp_fc1_bias": False,
+            "mlp_fc2_bias": False,
+            "pad_token_id": 0,
+        },
+    )
 
 
 def _sentence_transformers_dense(folder: Path, hidden: int, seed: int) -> None:
@@ -287,7 +343,8 @@ def dense_model(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     gemma = kind.startswith("gemma3") or kind == "embeddinggemma"
-    _write_tokenizer(tokenizer, "gemma" if gemma else "phi3" if kind.startswith("phi3") else "llama", folder)
+    flavour = "gemma" if gemma else "phi3" if kind.startswith("phi3") else "bert" if kind == "nomic-bert" else "llama"
+    _write_tokenizer(tokenizer, flavour, folder)
     if chat_template is not None:
         _chat_template(folder, chat_template)
     vocab, ids = _token_ids(folder)
@@ -300,6 +357,11 @@ def dense_model(
         for name, param in model.named_parameters():
             if name.endswith(("q_norm.weight", "k_norm.weight")) and param.dim() == 2:
                 param.copy_(1 + 0.1 * torch.randn(param.shape, generator=torch.Generator().manual_seed(seed)))
+    if kind == "nomic-bert":  # as released; transformers' own layout beside it, for reference
+        model.save_pretrained(str(folder.with_name(folder.name + "-transformers")))
+        _nomic_release(model, folder, vocab)
+        _sentence_transformers_files(folder, config.hidden_size)
+        return folder
     model.save_pretrained(str(folder))
     if kind == "embeddinggemma":
         _sentence_transformers_dense(folder, config.hidden_size, seed)

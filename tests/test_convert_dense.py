@@ -48,7 +48,7 @@ def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
 
 #: Tested on their own: an embedding model, a multimodal wrapper AutoModelForCausalLM does
 #: not load, and the refused Ministral 3.
-OWN_TESTS = ("embeddinggemma", "mistral3-vlm", "ministral3", "ministral3-vlm")
+OWN_TESTS = ("embeddinggemma", "nomic-bert", "mistral3-vlm", "ministral3", "ministral3-vlm")
 CASES = {kind: (kind, "v4") for kind in DENSE if kind not in OWN_TESTS} | {
     "gemma3-v5-config": ("gemma3-scaled", "v5"),
     "olmo3-v5-config": ("olmo3", "v5"),
@@ -218,3 +218,54 @@ def test_ministral3_is_refused_saying_why(kind: str, tmp_path: Path) -> None:
     with pytest.raises(ConvertError, match=r"Ministral 3 .* is not converted: the llama.cpp mfc runs"):
         convert(folder, tmp_path / "model.gguf")
     assert not (tmp_path / "model.gguf").exists()
+
+
+def test_nomic_bert_embeddings_match_transformers(tmp_path: Path) -> None:
+    """nomic-embed-text-v1.5's published layout (fused Wqkv, remote-code config keys,
+    mean pooling) against transformers' own NomicBert holding the same weights."""
+    import torch
+    from llama_cpp import Llama
+    from transformers import AutoModel
+
+    folder = dense_model("nomic-bert", tmp_path / "hf")
+    result = convert(folder, tmp_path / "model.gguf", outtype="f32")
+    assert result.architecture == "nomic-bert"
+    meta = read_metadata(result.path).metadata
+    assert (meta["nomic-bert.pooling_type"], meta["nomic-bert.rope.freq_base"]) == (1, 1000.0)
+    model = AutoModel.from_pretrained(tmp_path / "hf-transformers", dtype=torch.float32).eval()
+    llm = Llama(model_path=str(result.path), embedding=True, n_ctx=256, verbose=False)
+    for text in (TEXT, "Hello"):
+        ids = llm.tokenize(text.encode(), add_bos=True)
+        with torch.no_grad():
+            expected = model(torch.tensor([ids])).last_hidden_state[0].numpy().mean(axis=0)
+        got = np.array(llm.embed(text), dtype=np.float64)
+        assert float(got @ expected / np.linalg.norm(got) / np.linalg.norm(expected)) > 0.999, text
+    llm.close()
+
+
+def test_nomic_bert_settings_llama_cpp_lacks_are_refused(tmp_path: Path) -> None:
+    folder = dense_model("nomic-bert", tmp_path / "hf")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "rotary_emb_fraction": 0.5}))
+    with pytest.raises(
+        ConvertError, match=re.escape("rotary_emb_fraction is 0.5; llama.cpp's nomic-bert runs only 1.0")
+    ):
+        convert(folder, tmp_path / "a.gguf")
+    assert not (tmp_path / "a.gguf").exists()
+
+
+def test_nomic_bert_config_as_released_or_as_transformers_writes_it(tmp_path: Path) -> None:
+    """The remote code's keys (n_embd, rotary_emb_base …) and transformers' (hidden_size,
+    rope_parameters …) describe the same model: the same GGUF settings and tensors."""
+    folder = dense_model("nomic-bert", tmp_path / "hf")
+    own = tmp_path / "hf-transformers"
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "modules.json"):
+        (own / name).write_bytes((folder / name).read_bytes())
+    (own / "1_Pooling").mkdir()
+    (own / "1_Pooling" / "config.json").write_bytes((folder / "1_Pooling" / "config.json").read_bytes())
+    released, native = convert(folder, tmp_path / "a.gguf").path, convert(own, tmp_path / "b.gguf").path
+    a, b = read_metadata(released, tensors=True), read_metadata(native, tensors=True)
+    assert {k: v for k, v in a.metadata.items() if k != "general.name"} == {
+        k: v for k, v in b.metadata.items() if k != "general.name"
+    }
+    assert [(t.name, t.shape) for t in a.tensors] == [(t.name, t.shape) for t in b.tensors]

@@ -12,6 +12,7 @@ from builder.conversion.archs.granite import Granite
 from builder.conversion.archs.lfm2 import Lfm2
 from builder.conversion.archs.llama import Llama
 from builder.conversion.archs.mistral3 import Ministral3, Mistral3
+from builder.conversion.archs.nomic_bert import NomicBert
 from builder.conversion.archs.olmo2 import Olmo2
 from builder.conversion.archs.phi3 import Phi3
 from builder.conversion.archs.qwen import Qwen2, Qwen3
@@ -21,7 +22,19 @@ from builder.errors import ConvertError
 
 ARCHITECTURES: tuple[type[Architecture], ...] = (Llama, Qwen2, Qwen3, Gemma, Gemma2, Phi3, Bert)
 # the dense text models of issue 14
-ARCHITECTURES += (Gemma3, GemmaEmbedding, Olmo2, Granite, SmolLM3, Cohere, Cohere2, Lfm2, Ministral3, Mistral3)
+ARCHITECTURES += (
+    Gemma3,
+    GemmaEmbedding,
+    Olmo2,
+    Granite,
+    SmolLM3,
+    Cohere,
+    Cohere2,
+    Lfm2,
+    Ministral3,
+    Mistral3,
+    NomicBert,
+)
 BY_NAME = {name: arch for arch in ARCHITECTURES for name in arch.names}
 
 
