@@ -19,7 +19,7 @@ from builder.conversion.archs.base import Architecture
 from builder.conversion.archs.llama import Llama
 from builder.conversion.archs.multimodal import image_part, left_out_note, text_name
 from builder.conversion.checkpoint import Checkpoint
-from builder.conversion.hfconfig import HFConfig, read_json
+from builder.conversion.hfconfig import HFConfig
 from builder.errors import ConvertError
 
 MINISTRAL3 = (
@@ -77,8 +77,7 @@ class Mistral3(Architecture):
 
     @classmethod
     def variant(cls, config: HFConfig) -> type[Architecture]:
-        text = read_json(config.path).get("text_config") or {}
-        kind = text.get("model_type", "mistral") if isinstance(text, dict) else "mistral"
+        kind = config.get("model_type", default="mistral")  # the text model's: text_config is merged in
         if kind == "ministral3":
             raise ConvertError(f"{config.path}: {MINISTRAL3}")
         if kind == "mistral":
