@@ -43,6 +43,7 @@ DENSE: dict[str, tuple[str, str]] = {
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
     "smollm3": ("bpe", "SmolLM3: Llama with no rotary embedding on every 4th layer"),
     "phi3-longrope": ("spm", "Phi-3.5-mini: LongRoPE long/short factors"),
+    "phi4-mini": ("bpe", "Phi-4-mini: LongRoPE on 3/4 of each head, tied embeddings, GPT-2 style BPE"),
     "cohere": ("bpe", "Command R: parallel attention and MLP, LayerNorm without bias, logit scale"),
     "lfm2": ("bpe", "LFM2-350M's shape: short convolutions and attention layers"),
     "cohere2": ("bpe", "Command R7B: sliding window on 3 of 4 layers, no rope on the 4th"),
@@ -131,6 +132,24 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
             rope_parameters={"rope_type": "default", "rope_theta": 5000000.0},
         )
         return config, tf.SmolLM3ForCausalLM
+    if kind == "phi4-mini":
+        half = hidden // 4 * 3 // 4 // 2  # partial_rotary_factor 0.75
+        config = tf.Phi3Config(
+            **common,
+            rms_norm_eps=1e-5,
+            original_max_position_embeddings=16,
+            rope_parameters={
+                "rope_type": "longrope",
+                "rope_theta": 10000.0,
+                "partial_rotary_factor": 0.75,
+                "long_factor": [1.0 + 0.5 * i for i in range(half)],
+                "short_factor": [1.0 + 0.05 * i for i in range(half)],
+                "original_max_position_embeddings": 16,
+            },
+            sliding_window=None,
+            tie_word_embeddings=True,
+        )
+        return config, tf.Phi3ForCausalLM
     if kind == "phi3-longrope":
         half = hidden // 4 // 2
         config = tf.Phi3Config(

@@ -60,6 +60,7 @@ ARCH = {
     "granite": "granite",
     "smollm3": "smollm3",
     "phi3": "phi3",
+    "phi4": "phi3",
     "cohere": "command-r",
     "cohere2": "cohere2",
     "lfm2": "lfm2",
