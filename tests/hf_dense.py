@@ -38,6 +38,8 @@ DENSE: dict[str, tuple[str, str]] = {
     "mistral3-vlm": ("spm", "Mistral3ForConditionalGeneration around Mistral Small 3.1's text model"),
     "ministral3-vlm": ("spm", "Ministral-3-3B-2512's shape: a Pixtral tower beside a Ministral 3"),
     "nomic-bert": ("wordpiece", "nomic-embed-text-v1.5's layout: rotary BERT, fused qkv, SwiGLU, mean pooling"),
+    "llama4": ("bpe", "Llama 4 Scout's layout: experts on every 2nd layer, shared expert, q/k L2 norm, NoPE every 4th"),
+    "llama4-vlm": ("bpe", "Llama4ForConditionalGeneration: a vision model beside the Llama 4 text model"),
     "olmo2": ("bpe", "OLMo 2: norms after attention and MLP, full-width q/k norms"),
     "olmo3": ("bpe", "OLMo 3: OLMo 2 with sliding window on 3 of 4 layers"),
     "granite": ("bpe", "Granite 3: Llama with embedding, residual, attention and logit multipliers"),
@@ -214,6 +216,39 @@ def _config(kind: str, vocab: int, ids: dict[str, int | None], qk_norm: bool = F
             pad_token_id=0,
         )
         return config, tf.NomicBertModel
+    if kind.startswith("llama4"):
+        text = dict(
+            common,
+            num_hidden_layers=4,
+            intermediate_size=64,
+            head_dim=hidden // 4,
+            intermediate_size_mlp=128,
+            num_local_experts=4,
+            num_experts_per_tok=1,
+            interleave_moe_layer_step=2,
+            use_qk_norm=True,
+            rms_norm_eps=1e-5,
+            rope_parameters={"rope_type": "default", "rope_theta": 500000.0},
+            tie_word_embeddings=False,
+        )
+        if kind == "llama4-vlm":
+            vision = {
+                "hidden_size": 32,
+                "intermediate_size": 64,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 2,
+                "image_size": 28,
+                "patch_size": 14,
+                "vision_output_dim": hidden,
+                "projector_input_dim": hidden,
+                "projector_output_dim": hidden,
+                "pixel_shuffle_ratio": 0.5,
+            }
+            config = tf.Llama4Config(text_config=text, vision_config=vision, image_token_index=vocab - 1)
+            return config, tf.Llama4ForConditionalGeneration
+        config = tf.Llama4TextConfig(**text)
+        config.architectures = ["Llama4ForCausalLM"]
+        return config, tf.Llama4ForCausalLM
     if kind == "lfm2":
         config = tf.Lfm2Config(
             **dict(common, num_hidden_layers=4),
@@ -311,7 +346,7 @@ def _sentence_transformers_dense(folder: Path, hidden: int, seed: int) -> None:
 
 def _hub_config(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """config.json as the released checkpoints have it."""
-    if kind in ("cohere2", "lfm2"):  # as released: one rope_theta, layer_types kept
+    if kind in ("cohere2", "lfm2", "llama4"):  # as released: one rope_theta, layer_types kept
         return {**_config_v4(values), "layer_types": values["layer_types"]}
     if kind == "olmo3":  # per-layer-type rope parameters, all the same: one rope_theta
         rope = values["rope_parameters"]["full_attention"]

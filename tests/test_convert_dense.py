@@ -48,7 +48,7 @@ def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
 
 #: Tested on their own: an embedding model, a multimodal wrapper AutoModelForCausalLM does
 #: not load, and the refused Ministral 3.
-OWN_TESTS = ("embeddinggemma", "nomic-bert", "mistral3-vlm", "ministral3", "ministral3-vlm")
+OWN_TESTS = ("embeddinggemma", "nomic-bert", "mistral3-vlm", "llama4-vlm", "ministral3", "ministral3-vlm")
 CASES = {kind: (kind, "v4") for kind in DENSE if kind not in OWN_TESTS} | {
     "gemma3-v5-config": ("gemma3-scaled", "v5"),
     "olmo3-v5-config": ("olmo3", "v5"),
@@ -64,6 +64,7 @@ ARCH = {
     "cohere": "command-r",
     "cohere2": "cohere2",
     "lfm2": "lfm2",
+    "llama4": "llama4",
 }
 
 
@@ -189,21 +190,32 @@ def test_a_dense_module_llama_cpp_cannot_apply_is_refused(tmp_path: Path) -> Non
     assert not (tmp_path / "model.gguf").exists()
 
 
-def test_mistral3_text_weights_match_transformers(tmp_path: Path) -> None:
-    """Mistral3ForConditionalGeneration around a Mistral text model (Mistral Small 3.1):
-    the text model converted, the Pixtral tower and projector left out and said."""
+@pytest.mark.parametrize(
+    ("kind", "model_class", "arch", "vision"),
+    [
+        ("mistral3-vlm", "Mistral3ForConditionalGeneration", "llama", "vision_tower"),
+        ("llama4-vlm", "Llama4ForConditionalGeneration", "llama4", "vision_model"),
+    ],
+)
+def test_text_weights_of_image_models_match_transformers(
+    kind: str, model_class: str, arch: str, vision: str, tmp_path: Path
+) -> None:
+    """Mistral Small 3.1 and Llama 4 (ForConditionalGeneration): the text model converted,
+    the vision model and projector left out and said, logits those of the whole model
+    given text alone."""
     import torch
-    from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
+    import transformers
+    from transformers import AutoTokenizer
 
-    folder = dense_model("mistral3-vlm", tmp_path / "hf")
+    folder = dense_model(kind, tmp_path / "hf")
     result = convert(folder, tmp_path / "model.gguf", outtype="f32")
-    assert result.architecture == "llama"
+    assert result.architecture == arch
     assert result.notes == (
-        "left out the multi_modal_projector and vision_tower (2 part(s) of the image model): "
+        f"left out the multi_modal_projector and {vision} (2 part(s) of the image model): "
         "the GGUF is the text model alone",
     )
     ids = AutoTokenizer.from_pretrained(folder)(TEXT)["input_ids"]
-    model = Mistral3ForConditionalGeneration.from_pretrained(folder, dtype=torch.float32).eval()
+    model = getattr(transformers, model_class).from_pretrained(folder, dtype=torch.float32).eval()
     with torch.no_grad():
         expected = model(torch.tensor([ids])).logits[0].numpy()
     got = llama_logits(result.path, ids)
@@ -270,3 +282,40 @@ def test_nomic_bert_config_as_released_or_as_transformers_writes_it(tmp_path: Pa
         k: v for k, v in b.metadata.items() if k != "general.name"
     }
     assert [(t.name, t.shape) for t in a.tensors] == [(t.name, t.shape) for t in b.tensors]
+
+
+def test_llama4_routes_tokens_to_different_experts_like_transformers(tmp_path: Path) -> None:
+    """The routing is exercised: the test text's tokens go to more than one expert in
+    transformers, and llama.cpp's logits still match at every position."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    folder = dense_model("llama4", tmp_path / "hf")
+    ids, expected = reference_logits(folder, TEXT)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    chosen: list[int] = []  # the top expert of each token in the first MoE layer
+
+    def record(module: torch.nn.Linear, args: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+        hidden = args[0].reshape(-1, args[0].shape[-1])
+        chosen.extend((hidden @ module.weight.T).argmax(-1).tolist())
+
+    hook = model.model.layers[1].feed_forward.router.register_forward_hook(record)
+    with torch.no_grad():
+        model(torch.tensor([ids]))
+    hook.remove()
+    assert len(set(chosen)) > 1, chosen
+    got = llama_logits(convert(folder, tmp_path / "model.gguf", outtype="f32").path, ids)
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+def test_llama4_settings_llama_cpp_fixes_are_refused(tmp_path: Path) -> None:
+    folder = dense_model("llama4", tmp_path / "hf")
+    config = json.loads((folder / "config.json").read_text())
+    for change, message in (
+        ({"attention_chunk_size": 4096}, "attention_chunk_size is 4096; llama.cpp's llama4 runs only 8192"),
+        ({"use_qk_norm": False}, "use_qk_norm is False with 4 experts"),
+    ):
+        (folder / "config.json").write_text(json.dumps({**config, **change}))
+        with pytest.raises(ConvertError, match=re.escape(message)):
+            convert(folder, tmp_path / "model.gguf")
+    assert not (tmp_path / "model.gguf").exists()

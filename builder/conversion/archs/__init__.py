@@ -11,6 +11,7 @@ from builder.conversion.archs.gemma_embedding import GemmaEmbedding
 from builder.conversion.archs.granite import Granite
 from builder.conversion.archs.lfm2 import Lfm2
 from builder.conversion.archs.llama import Llama
+from builder.conversion.archs.llama4 import Llama4
 from builder.conversion.archs.mistral3 import Ministral3, Mistral3
 from builder.conversion.archs.nomic_bert import NomicBert
 from builder.conversion.archs.olmo2 import Olmo2
@@ -34,6 +35,7 @@ ARCHITECTURES += (
     Ministral3,
     Mistral3,
     NomicBert,
+    Llama4,
 )
 BY_NAME = {name: arch for arch in ARCHITECTURES for name in arch.names}
 
