@@ -319,3 +319,23 @@ def test_llama4_settings_llama_cpp_fixes_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ConvertError, match=re.escape(message)):
             convert(folder, tmp_path / "model.gguf")
     assert not (tmp_path / "model.gguf").exists()
+
+
+def test_gemma3_text_config_may_leave_out_gemma3s_defaults(tmp_path: Path) -> None:
+    """gemma-3-4b-it's config.json leaves out of text_config what Gemma3TextConfig
+    defaults (rms_norm_eps, rope_theta, rope_local_base_freq …): the same GGUF either way."""
+    folder = dense_model("gemma3-vlm", tmp_path / "hf")
+    full = convert(folder, tmp_path / "full.gguf", outtype="f32").path
+    config = json.loads((folder / "config.json").read_text())
+    for key in (
+        "rms_norm_eps",
+        "rope_theta",
+        "rope_local_base_freq",
+        "sliding_window_pattern",
+        "_sliding_window_pattern",
+    ):
+        config["text_config"].pop(key, None)
+    (folder / "config.json").write_text(json.dumps(config))
+    sparse = convert(folder, tmp_path / "sparse.gguf", outtype="f32").path
+    assert read_metadata(sparse).metadata == read_metadata(full).metadata
+    assert sparse.read_bytes() == full.read_bytes()
