@@ -138,10 +138,17 @@ def test_patterns_llama_cpp_does_not_run_are_refused(tmp_path: Path) -> None:
         convert(folder, tmp_path / "s.gguf")
     folder = dense_model("gemma3", tmp_path / "gemma3")
     config = json.loads((folder / "config.json").read_text())
-    config["sliding_window_pattern"] = 2
-    (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ConvertError, match="not Gemma 3's"):
-        convert(folder, tmp_path / "g.gguf")
+    for change, message in (
+        ({"sliding_window_pattern": 2}, "not Gemma 3's"),
+        (
+            {"query_pre_attn_scalar": 64},
+            r"query_pre_attn_scalar is 64; llama.cpp's gemma3 scales queries by 1/sqrt\(32\)",
+        ),
+        ({"attn_logit_softcapping": 50.0}, "attn_logit_softcapping is set"),
+    ):
+        (folder / "config.json").write_text(json.dumps({**config, **change}))
+        with pytest.raises(ConvertError, match=message):
+            convert(folder, tmp_path / "g.gguf")
     folder = dense_model("cohere", tmp_path / "cohere", qk_norm=True)
     with pytest.raises(ConvertError, match="q/k norms only in models of 64 layers or more, and this one has 2"):
         convert(folder, tmp_path / "c.gguf")

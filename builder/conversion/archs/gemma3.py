@@ -64,6 +64,16 @@ class Gemma3(Gemma2):
                 f"{config.path}: the layers' attention pattern is not Gemma 3's (a global layer every "
                 f"{PATTERN}), which llama.cpp's gemma3 assumes"
             )
+        # llama.cpp scales queries by 1/sqrt(head_dim), or 1/sqrt(hidden/heads) in the 62-layer 27B
+        scalar = config.number("query_pre_attn_scalar", default=float(self.head_dim))
+        assumed = self.hidden / self.heads if self.layers == 62 else self.head_dim
+        if scalar != assumed:
+            raise ConvertError(
+                f"{config.path}: query_pre_attn_scalar is {scalar:g}; llama.cpp's gemma3 scales queries by "
+                f"1/sqrt({assumed:g}) for this shape"
+            )
+        if config.get("attn_logit_softcapping") is not None:
+            raise ConvertError(f"{config.path}: attn_logit_softcapping is set; llama.cpp's gemma3 does not cap")
         self.left_out: list[str] = []
 
     def metadata(self, writer: GGUFWriter) -> None:
