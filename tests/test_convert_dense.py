@@ -46,9 +46,9 @@ def llama_logits(gguf_path: Path, ids: list[int]) -> np.ndarray:
     return logits
 
 
-#: Tested on their own: an embedding model, a multimodal wrapper AutoModelForCausalLM does
-#: not load, and the refused Ministral 3.
-OWN_TESTS = ("embeddinggemma", "nomic-bert", "mistral3-vlm", "llama4-vlm", "ministral3", "ministral3-vlm")
+#: Tested on their own: the embedding models and the multimodal wrappers
+#: AutoModelForCausalLM does not load.
+OWN_TESTS = ("embeddinggemma", "nomic-bert", "mistral3-vlm", "ministral3-vlm", "llama4-vlm")
 CASES = {kind: (kind, "v4") for kind in DENSE if kind not in OWN_TESTS} | {
     "gemma3-v5-config": ("gemma3-scaled", "v5"),
     "olmo3-v5-config": ("olmo3", "v5"),
@@ -64,6 +64,7 @@ ARCH = {
     "cohere": "command-r",
     "cohere2": "cohere2",
     "lfm2": "lfm2",
+    "ministral3": "mistral3",
     "llama4": "llama4",
 }
 
@@ -201,6 +202,7 @@ def test_a_dense_module_llama_cpp_cannot_apply_is_refused(tmp_path: Path) -> Non
     ("kind", "model_class", "arch", "vision"),
     [
         ("mistral3-vlm", "Mistral3ForConditionalGeneration", "llama", "vision_tower"),
+        ("ministral3-vlm", "Mistral3ForConditionalGeneration", "mistral3", "vision_tower"),
         ("llama4-vlm", "Llama4ForConditionalGeneration", "llama4", "vision_model"),
     ],
 )
@@ -230,12 +232,12 @@ def test_text_weights_of_image_models_match_transformers(
     assert np.abs(got - expected).max() < 0.05 * np.ptp(expected)
 
 
-@pytest.mark.parametrize("kind", ["ministral3", "ministral3-vlm"])
-def test_ministral3_is_refused_saying_why(kind: str, tmp_path: Path) -> None:
-    """llama-cpp-python 0.3.36's llama.cpp scales YaRN attention where transformers does
-    not for Ministral 3's settings: refused rather than converted into another model."""
-    folder = dense_model(kind, tmp_path / "hf")
-    with pytest.raises(ConvertError, match=r"Ministral 3 .* is not converted: the llama.cpp mfc runs"):
+def test_ministral3_yarn_settings_llama_cpp_cannot_express_are_refused(tmp_path: Path) -> None:
+    folder = dense_model("ministral3", tmp_path / "hf")
+    config = json.loads((folder / "config.json").read_text())
+    config["rope_scaling"]["mscale"] = 0.5
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConvertError, match=r"an mscale other than 1, which llama\.cpp cannot express"):
         convert(folder, tmp_path / "model.gguf")
     assert not (tmp_path / "model.gguf").exists()
 
