@@ -30,6 +30,7 @@ QK_NORM_LAYERS = 64
 class Cohere(Architecture):
     names: ClassVar[tuple[str, ...]] = ("CohereForCausalLM",)
     arch = MODEL_ARCH.COMMAND_R
+    covers: ClassVar[str] = "parallel attention and MLP, bias-free LayerNorm, logit scale, tied output"
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)
@@ -72,6 +73,7 @@ class Cohere(Architecture):
 class Cohere2(Cohere):
     names: ClassVar[tuple[str, ...]] = ("Cohere2ForCausalLM",)
     arch = MODEL_ARCH.COHERE2
+    covers: ClassVar[str] = "Command R's layout with a 3:1 sliding window and no rope on the global layers"
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)

@@ -53,6 +53,7 @@ def sliding_layers(config: HFConfig, layers: int) -> list[bool] | None:
 class Gemma3(Gemma2):
     names: ClassVar[tuple[str, ...]] = ("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration")
     arch = MODEL_ARCH.GEMMA3
+    covers: ClassVar[str] = "q/k norms + 1, 5:1 sliding window with its own rope base; vision tower left out"
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         config = HFConfig(config.path, {**TEXT_DEFAULTS, **config.values})

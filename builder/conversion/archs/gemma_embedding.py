@@ -43,6 +43,9 @@ def dense_modules(folder: Path) -> list[Path]:
 class GemmaEmbedding(Gemma3):
     names: ClassVar[tuple[str, ...]] = ("Gemma3TextModel",)
     arch = MODEL_ARCH.GEMMA_EMBEDDING
+    covers: ClassVar[str] = (
+        "bidirectional Gemma 3, sentence-transformers pooling and Dense projections (dense_2, dense_3)"
+    )
     causal = False
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:

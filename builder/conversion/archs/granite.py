@@ -15,6 +15,7 @@ from builder.conversion.archs.llama import Llama
 class Granite(Llama):
     names: ClassVar[tuple[str, ...]] = ("GraniteForCausalLM",)
     arch = MODEL_ARCH.GRANITE
+    covers: ClassVar[str] = "Llama with embedding, residual, attention and logit multipliers"
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)

@@ -45,6 +45,7 @@ def feed_forward_size(config: HFConfig) -> int:
 class Lfm2(Architecture):
     names: ClassVar[tuple[str, ...]] = ("Lfm2ForCausalLM",)
     arch = MODEL_ARCH.LFM2
+    covers: ClassVar[str] = "short convolutions (conv weight squeezed to F32) and attention layers, KV heads per layer"
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         super().__init__(config, checkpoint)

@@ -55,6 +55,9 @@ def expert_slab(part: slice) -> Transform:
 class Llama4(Llama):
     names: ClassVar[tuple[str, ...]] = ("Llama4ForCausalLM", "Llama4ForConditionalGeneration")
     arch = MODEL_ARCH.LLAMA4
+    covers: ClassVar[str] = (
+        "interleaved MoE with experts split and transposed while streaming, shared expert; vision left out"
+    )
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         super().__init__(config, checkpoint)

@@ -32,6 +32,7 @@ from builder.errors import ConvertError
 class Ministral3(Llama):
     names: ClassVar[tuple[str, ...]] = ("Ministral3ForCausalLM",)
     arch = MODEL_ARCH.MISTRAL3
+    covers: ClassVar[str] = "Llama with YaRN (magnitude as llama.cpp reads it) and Llama 4's attention temperature"
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)
@@ -97,6 +98,7 @@ class Mistral3(Architecture):
 
     names: ClassVar[tuple[str, ...]] = ("Mistral3ForConditionalGeneration",)
     arch = MODEL_ARCH.LLAMA
+    covers: ClassVar[str] = "the text model (Mistral: llama; Ministral 3: mistral3); Pixtral tower left out"
 
     @classmethod
     def variant(cls, config: HFConfig) -> type[Architecture]:

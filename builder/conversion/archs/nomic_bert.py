@@ -32,6 +32,7 @@ ASSUMED = {
 class NomicBert(Bert):
     names: ClassVar[tuple[str, ...]] = ("NomicBertModel",)
     arch = MODEL_ARCH.NOMIC_BERT
+    covers: ClassVar[str] = "rotary BERT with fused qkv and SwiGLU, released or transformers config, pooling"
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         super().__init__(config, checkpoint)

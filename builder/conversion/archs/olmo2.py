@@ -7,6 +7,7 @@ sliding window on three layers of every four, which llama.cpp's olmo2 assumes.""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
@@ -20,8 +21,9 @@ PATTERN = 4
 
 
 class Olmo2(Architecture):
-    names = ("Olmo2ForCausalLM", "Olmo3ForCausalLM")
+    names: ClassVar[tuple[str, ...]] = ("Olmo2ForCausalLM", "Olmo3ForCausalLM")
     arch = MODEL_ARCH.OLMO2
+    covers: ClassVar[str] = "post-attention and post-MLP norms, full-width q/k norms; OLMo 3's 3:1 sliding window"
 
     def metadata(self, writer: GGUFWriter) -> None:
         super().metadata(writer)

@@ -20,6 +20,7 @@ INTERVAL = 4
 class SmolLM3(Llama):
     names: ClassVar[tuple[str, ...]] = ("SmolLM3ForCausalLM",)
     arch = MODEL_ARCH.SMOLLM3
+    covers: ClassVar[str] = "Llama with no rope on every 4th layer"
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         super().__init__(config, checkpoint)
