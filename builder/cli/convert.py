@@ -78,6 +78,8 @@ def convert_command(
         assert folder is not None
         result = convert(folder, output, outtype=outtype or "auto", progress=printer)
     printer.close()
+    for note in getattr(result, "notes", ()):
+        click.echo(f"note: {note}", err=True)
     if as_json:
         echo_json({"ok": True, **_summary(result)})
         return
@@ -99,6 +101,7 @@ def _summary(result: Any) -> dict[str, Any]:
         "size": result.size,
         "tokenizer": result.tokenizer,
         "pre_tokenizer": result.pre_tokenizer,
+        "notes": list(getattr(result, "notes", ())),
         "seconds": round(result.seconds, 3),
     }
 

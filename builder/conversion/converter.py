@@ -8,6 +8,7 @@ a temporary name, then renamed.  Nothing is left behind when anything fails.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class ConvertResult:
     pre_tokenizer: str | None
     seconds: float
     types: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what was left out (e.g. a vision tower)
 
 
 def convert(
@@ -72,7 +74,7 @@ def convert(
             writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
             vocab.write(writer)
 
-        return finish(
+        result = finish(
             target,
             arch.arch_name,
             metadata,
@@ -86,6 +88,7 @@ def convert(
             vocab.pre,
             status="converting model",
         )
+        return dataclasses.replace(result, notes=tuple(arch.notes()))
     finally:
         checkpoint.close()
 

@@ -28,11 +28,18 @@ def read_json(path: Path, *, required: bool = True) -> dict[str, Any]:
 
 def _rope_v4(values: dict[str, Any]) -> dict[str, Any]:
     """transformers 5 writes ``rope_parameters`` where version 4 wrote ``rope_theta``,
-    ``rope_scaling`` and ``partial_rotary_factor``; read either as the latter."""
+    ``rope_scaling`` and ``partial_rotary_factor``; read either as the latter.  Parameters
+    per layer type are the global layers' (the sliding layers' theta is Gemma 3's
+    ``rope_local_base_freq``)."""
     parameters = values.get("rope_parameters")
     if not isinstance(parameters, dict):
         return values
     values = dict(values)
+    if isinstance(parameters.get("full_attention"), dict):  # per layer type (Gemma 3, OLMo 3)
+        local = parameters.get("sliding_attention")
+        if isinstance(local, dict) and values.get("rope_local_base_freq") is None:
+            values["rope_local_base_freq"] = local.get("rope_theta")
+        parameters = parameters["full_attention"]
     for key in ("rope_theta", "partial_rotary_factor"):
         if values.get(key) is None and parameters.get(key) is not None:
             values[key] = parameters[key]

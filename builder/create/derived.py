@@ -115,7 +115,9 @@ def converted_model(session: BuildSession, folder: Path) -> Planned:
     def produce(scratch: Path, progress: Progress) -> object:
         from builder import conversion
 
-        return conversion.convert(folder, scratch, durable=True, progress=progress)
+        result = conversion.convert(folder, scratch, durable=True, progress=progress)
+        session.warnings.extend(f"FROM {folder}: {note}" for note in result.notes)
+        return result
 
     return _scratch_layer(session, MODEL, key, f"FROM {folder}", f"model converted from {folder.name}", produce)
 

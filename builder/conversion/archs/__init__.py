@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from builder.conversion.archs.base import Architecture
 from builder.conversion.archs.bert import Bert
+from builder.conversion.archs.cohere import Cohere, Cohere2
 from builder.conversion.archs.deepseek import DeepseekV3
 from builder.conversion.archs.gemma import Gemma, Gemma2
+from builder.conversion.archs.gemma3 import Gemma3
+from builder.conversion.archs.gemma_embedding import GemmaEmbedding
 from builder.conversion.archs.gptoss import GptOss
+from builder.conversion.archs.granite import Granite
+from builder.conversion.archs.lfm2 import Lfm2
 from builder.conversion.archs.llama import Llama
+from builder.conversion.archs.llama4 import Llama4
+from builder.conversion.archs.mistral3 import Ministral3, Mistral3
 from builder.conversion.archs.moe import GraniteMoe, Mixtral, Olmoe, Qwen2Moe, Qwen3Moe
+from builder.conversion.archs.nomic_bert import NomicBert
+from builder.conversion.archs.olmo2 import Olmo2
 from builder.conversion.archs.phi3 import Phi3
 from builder.conversion.archs.qwen import Qwen2, Qwen3
+from builder.conversion.archs.smollm3 import SmolLM3
 from builder.conversion.hfconfig import HFConfig
 from builder.errors import ConvertError
 
 ARCHITECTURES: tuple[type[Architecture], ...] = (Llama, Qwen2, Qwen3, Gemma, Gemma2, Phi3, Bert)
 ARCHITECTURES += (Mixtral, Qwen2Moe, Qwen3Moe, Olmoe, GraniteMoe, DeepseekV3, GptOss)  # mixtures of experts
+# the dense text models of issue 14
+ARCHITECTURES += (
+    Gemma3,
+    GemmaEmbedding,
+    Olmo2,
+    Granite,
+    SmolLM3,
+    Cohere,
+    Cohere2,
+    Lfm2,
+    Ministral3,
+    Mistral3,
+    NomicBert,
+    Llama4,
+)
 BY_NAME = {name: arch for arch in ARCHITECTURES for name in arch.names}
 
 
@@ -26,7 +51,7 @@ def architecture_for(config: HFConfig) -> type[Architecture]:
     if name not in BY_NAME:
         supported = ", ".join(sorted(BY_NAME))
         raise ConvertError(f"{config.path}: architecture {name} is not supported (mfc converts {supported})")
-    return BY_NAME[name]
+    return BY_NAME[name].variant(config)
 
 
 __all__ = ["ARCHITECTURES", "Architecture", "architecture_for"]

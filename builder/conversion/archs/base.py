@@ -55,6 +55,11 @@ class Architecture:
             )
         self.names_map = gguf.get_tensor_name_map(self.arch, self.layers)
 
+    @classmethod
+    def variant(cls, config: HFConfig) -> type[Architecture]:
+        """The converter for this config (a class whose name covers several models picks one)."""
+        return cls
+
     @property
     def arch_name(self) -> str:
         return gguf.MODEL_ARCH_NAMES[self.arch]
@@ -163,6 +168,10 @@ class Architecture:
             "output_norm.weight",
             *(f"blk.{i}.{part}.weight" for i in range(self.layers) for part in per_block),
         ]
+
+    def notes(self) -> list[str]:
+        """What the conversion left out and the user should know (e.g. a vision tower)."""
+        return []
 
     def extra_jobs(self, outtype: str) -> list[TensorJob]:
         """Tensors computed from the config rather than read (e.g. Llama 3's rope_freqs)."""

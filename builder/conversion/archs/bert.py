@@ -5,6 +5,7 @@ pooling that sentence-transformers applies (mean, CLS or last token)."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
@@ -18,7 +19,11 @@ DROPPED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
 
 
 class Bert(Architecture):
-    names = ("BertModel", "BertForMaskedLM", "BertForSequenceClassification")
+    names: ClassVar[tuple[str, ...]] = (
+        "BertModel",
+        "BertForMaskedLM",
+        "BertForSequenceClassification",
+    )
     covers = "BERT and sentence-transformers encoders: WordPiece, the pooling sentence-transformers applies"
     arch = MODEL_ARCH.BERT
     causal = False

@@ -6,6 +6,7 @@ attention and extra norms around attention and the feed-forward block."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import numpy as np
 from gguf import GGUFWriter
@@ -22,7 +23,7 @@ def plus_one(rows: np.ndarray, first: int) -> np.ndarray:
 
 
 class Gemma(Architecture):
-    names = ("GemmaForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("GemmaForCausalLM",)
     covers = "Gemma: 1 + w norm weights made w, tied embeddings (a saved lm_head dropped)"
     arch = MODEL_ARCH.GEMMA
 
@@ -51,7 +52,7 @@ class Gemma(Architecture):
 
 
 class Gemma2(Gemma):
-    names = ("Gemma2ForCausalLM",)
+    names: ClassVar[tuple[str, ...]] = ("Gemma2ForCausalLM",)
     covers = "Gemma 2: Gemma plus the extra norms, logit soft-capping and sliding-window attention"
     arch = MODEL_ARCH.GEMMA2
 
