@@ -20,6 +20,8 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
 from builder.serve.access_log import AccessLog
+from builder.serve.body_limit import BodyLimit
+from builder.serve.config import DEFAULT_MAX_BODY
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
@@ -30,14 +32,20 @@ from modelfile.errors import MfcError
 
 
 def app(
-    store: StoreLike = None, *, middleware: Sequence[Middleware] = (), keep_alive: int = DEFAULT_KEEP_ALIVE
+    store: StoreLike = None,
+    *,
+    middleware: Sequence[Middleware] = (),
+    keep_alive: int = DEFAULT_KEEP_ALIVE,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> Starlette:
     """Ollama's REST API over ``store`` (a ``Store``, its folder, or ``None`` for the
     default store).
 
     ``middleware`` runs before every route, outermost first: the place where the server
     configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
-    check, the API key, body limits: ``builder/serve/security.py``) plugs in.
+    check, the API key: ``builder/serve/security.py``) plugs in.  Inside them,
+    ``BodyLimit`` answers 413 to a request body over ``max_body`` bytes (0: no limit;
+    blob uploads are exempt).
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
     does not say (``OLLAMA_KEEP_ALIVE``); the models still loaded are freed at shutdown.
     Outside them all, ``AccessLog`` logs each request and counts it in the app's own
@@ -64,7 +72,7 @@ def app(
             *create.ROUTES,
             *registry.ROUTES,
         ],
-        middleware=[Middleware(AccessLog, metrics=metrics), *middleware],
+        middleware=[Middleware(AccessLog, metrics=metrics), *middleware, Middleware(BodyLimit, limit=max_body)],
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,

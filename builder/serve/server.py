@@ -49,7 +49,8 @@ def serve(
     policy = SecurityPolicy.from_config(settings, bound=sock.getsockname()[0])
     guarded = [Middleware(SecurityMiddleware, policy=policy), *middleware]
     server_config = uvicorn.Config(
-        app(store, middleware=guarded, keep_alive=settings.keep_alive),  # logs each request (AccessLog)
+        # logs each request (AccessLog)
+        app(store, middleware=guarded, keep_alive=settings.keep_alive, max_body=settings.max_body),
         host=host,
         port=port,
         access_log=False,  # AccessLog writes one line per request, with its duration
