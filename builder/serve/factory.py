@@ -26,7 +26,7 @@ from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels
-from builder.serve.routes import blobs, create, embedding, generation, meta, models, registry
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, openapi, registry
 from builder.store import StoreLike, as_store
 from modelfile.errors import MfcError
 
@@ -71,6 +71,7 @@ def app(
             *blobs.ROUTES,
             *create.ROUTES,
             *registry.ROUTES,
+            *openapi.ROUTES,
         ],
         middleware=[Middleware(AccessLog, metrics=metrics), *middleware, Middleware(BodyLimit, limit=max_body)],
         exception_handlers={
