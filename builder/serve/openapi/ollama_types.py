@@ -5,7 +5,7 @@ precise schemas for the fields the routes check themselves, and the answers' sha
 
 >>> sorted(SCHEMAS["GenerateRequest"]["required"]), SCHEMAS["Error"]["required"]
 (['model'], ['error'])
->>> SCHEMAS["ChatRequest"]["properties"]["messages"]["anyOf"][0]["items"]
+>>> SCHEMAS["ChatRequest"]["properties"]["messages"]["items"]
 {'$ref': '#/components/schemas/Message'}
 """
 
