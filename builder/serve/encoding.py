@@ -35,9 +35,38 @@ class GoJSONResponse(Response):
 
 
 def go_quote(text: str) -> str:
-    """``text`` as Go's ``%q`` prints it in Ollama's messages (a double-quoted string).
+    """``text`` as Go's ``%q`` (``strconv.Quote``) prints it in Ollama's messages: double
+    quotes; ``\\``, ``"`` and ``\\a\\b\\f\\n\\r\\t\\v`` escaped; other control bytes as
+    ``\\xHH``; other characters that are not printable as ``\\uXXXX`` or ``\\UXXXXXXXX``.
 
-    >>> go_quote('a"b')
-    '"a\\\\"b"'
+    >>> print(go_quote('a"b'), go_quote("x\\x00y\\n"), go_quote("é\\u00a0"))
+    "a\\"b" "x\\x00y\\n" "é\\u00a0"
     """
-    return json.dumps(text, ensure_ascii=False)
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in _GO_SHORT_ESCAPES:
+            out.append(_GO_SHORT_ESCAPES[char])
+        elif char == " " or char.isprintable():
+            out.append(char)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_GO_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
