@@ -247,8 +247,7 @@ OLLAMA: dict[str, dict[str, Operation]] = {
             "Create a model from uploaded blobs or a stored model (NDJSON statuses unless stream is false)",
             {
                 "200": stream_or_one("the build's statuses, {'status': 'success'} last", ref("Progress")),
-                "400": ollama_error("a malformed body or a request the build refuses before it starts"),
-                "404": ollama_error("a blob the request names is not in the store"),
+                "400": ollama_error("a malformed body, a blob not in the store, a request the build refuses"),
                 "500": ollama_error("the build failed (stream false), e.g. FROM a model not in the store"),
             },
             body=ref("CreateRequest"),
