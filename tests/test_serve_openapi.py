@@ -87,6 +87,9 @@ SHAPES = {
     "CreateRequest": decoding.CREATE,
     "PullRequest": decoding.PULL,
     "PushRequest": decoding.PUSH,
+    "Message": decoding.MESSAGE,
+    "ToolCall": decoding.TOOL_CALL,
+    "ToolCallFunction": decoding.TOOL_CALL_FUNCTION,
 }
 
 

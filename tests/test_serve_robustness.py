@@ -143,6 +143,29 @@ def test_malformed_json(server: Served, unchanged: None, route: str, body: bytes
         ("/api/create", {"model": "x", "stream": "no"}, "CreateRequest.stream of type bool"),
         ("/api/pull", {"model": "x", "insecure": 1}, "PullRequest.insecure of type bool"),
         ("/api/push", {"model": "x", "stream": {}}, "PushRequest.stream of type bool"),
+        ("/api/generate", {"model": "assistant", "context": ["a"]}, "GenerateRequest.context of type int"),
+        (
+            "/api/generate",
+            {"model": "assistant", "prompt": "x", "images": [1]},
+            "GenerateRequest.images of type []uint8",
+        ),
+        ("/api/chat", {"model": "assistant", "tools": ["f"]}, "ChatRequest.tools of type api.Tool"),
+        ("/api/chat", {"model": "assistant", "messages": [2]}, "ChatRequest.messages of type api.Message"),
+        (
+            "/api/chat",
+            {"model": "assistant", "messages": [{"role": "user", "content": 5}]},
+            "ChatRequest.messages.content of type string",
+        ),
+        (
+            "/api/chat",
+            {"model": "assistant", "messages": [{"role": "user", "tool_calls": [1]}]},
+            "ChatRequest.messages.tool_calls of type api.ToolCall",
+        ),
+        (
+            "/api/chat",
+            {"model": "assistant", "messages": [{"role": "user", "tool_calls": [{"function": {"arguments": "{}"}}]}]},
+            "ChatRequest.messages.tool_calls.function.arguments of type map[string]interface {}",
+        ),
     ],
 )
 def test_wrong_types(server: Served, unchanged: None, route: str, body: dict[str, Any], struct: str) -> None:
@@ -166,6 +189,21 @@ def test_unknown_fields_are_ignored(server: Served, unchanged: None) -> None:
         assert answer.status_code == 200 and answer.json()["done_reason"] == "unload"
     copied = httpx.post(server + "/api/copy", json={"source": "nope", "destination": "x", **extra})
     assert error_of(copied) == (404, 'model "nope" not found')
+
+
+def test_lone_surrogates_read_as_replacement_characters(server: Served, unchanged: None) -> None:
+    """``"\\ud800"`` is valid JSON but no UTF-8 text: Go reads it as U+FFFD, and so does mfc."""
+    shown = httpx.post(server + "/api/show", content=b'{"model": "tiny", "system": "a\\ud800b"}')
+    assert shown.status_code == 200 and shown.json()["system"] == "a\ufffdb"
+    for route, body in (
+        ("/api/generate", b'{"model": "assistant", "prompt": "\\udfff", "system": "\\udc00", "stream": false, '),
+        (
+            "/api/chat",
+            b'{"model": "assistant", "messages": [{"role": "user", "content": "\\ud83d"}], "stream": false, ',
+        ),
+    ):
+        answer = httpx.post(server + route, content=body + b'"options": {"num_predict": 1}}', timeout=60)
+        assert answer.status_code == 200 and answer.json()["done"] is True, answer.text
 
 
 # ---- bodies over the limit ------------------------------------------------------------------------

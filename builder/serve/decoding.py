@@ -1,7 +1,9 @@
 """Request bodies read as Ollama's handlers read them (``c.ShouldBindJSON`` into a Go
 struct): the first JSON value of the body, unknown fields ignored, ``null`` fields left
 at their zero value, a body of ``null`` an empty request; an empty body is ``missing
-request body``, and a field of the wrong type is Go's ``json: cannot unmarshal …``.
+request body``, and a field (or an item of a list field) of the wrong type is Go's
+``json: cannot unmarshal …``.  A string holding a lone UTF-16 surrogate (``"\\ud800"``)
+reads as U+FFFD, as Go reads it.
 
 >>> SHOW.check({"model": "m", "verbose": "yes"})
 Traceback (most recent call last):
@@ -14,7 +16,8 @@ builder.serve.errors.InvalidRequest: json: cannot unmarshal string into Go struc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -43,10 +46,20 @@ def _json_kind(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Shape:
-    """A Go request struct: its name and its JSON fields with their types."""
+    """A Go request struct: its name and its JSON fields with their types; ``items``
+    gives list fields the type of their items and Go's name for it (``null`` items
+    are zero values, as in Go).
+
+    >>> try:
+    ...     CHAT.check({"model": "m", "tools": [1]})
+    ... except InvalidRequest as error:
+    ...     print(error)
+    json: cannot unmarshal number into Go struct field ChatRequest.tools of type api.Tool
+    """
 
     name: str
     fields: dict[str, type | tuple[type, ...]]  # a tuple: any of these (``license``: a string or a list)
+    items: dict[str, tuple[type, str]] = field(default_factory=dict)
 
     def check(self, body: Any) -> dict[str, Any]:
         """The known, non-null fields of ``body``, each of its declared type."""
@@ -66,8 +79,17 @@ class Shape:
                 where = f"Go struct field {self.name}.{key}"
                 go_type = _GO_TYPES[kind] if isinstance(kind, type) else "[]string"
                 raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value)} into {where} of type {go_type}")
+            if key in self.items and isinstance(value, list):
+                self._check_items(key, value)
             found[key] = value
         return found
+
+    def _check_items(self, key: str, values: list[Any]) -> None:
+        kind, go_type = self.items[key]
+        for item in values:
+            if item is not None and (not isinstance(item, kind) or (kind is not bool and isinstance(item, bool))):
+                where = f"Go struct field {self.name}.{key}"
+                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(item)} into {where} of type {go_type}")
 
 
 SHOW = Shape(
@@ -129,8 +151,30 @@ GENERATE = Shape(
         "images": list,
         "_debug_render_only": bool,
     },
+    items={"context": (int, "int"), "images": (str, "[]uint8")},
 )
-CHAT = Shape("ChatRequest", {**_RUN, "messages": list, "tools": list, "_debug_render_only": bool})
+CHAT = Shape(
+    "ChatRequest",
+    {**_RUN, "messages": list, "tools": list, "_debug_render_only": bool},
+    items={"messages": (dict, "api.Message"), "tools": (dict, "api.Tool")},
+)
+#: The items of ``ChatRequest.messages`` (``api.Message``), their tool calls and those
+#: calls' functions; ``run_request`` checks each message with them.
+MESSAGE = Shape(
+    "ChatRequest.messages",
+    {
+        "role": str,
+        "content": str,
+        "thinking": str,
+        "images": list,
+        "tool_calls": list,
+        "tool_name": str,
+        "tool_call_id": str,
+    },
+    items={"images": (str, "[]uint8"), "tool_calls": (dict, "api.ToolCall")},
+)
+TOOL_CALL = Shape("ChatRequest.messages.tool_calls", {"id": str, "function": dict})
+TOOL_CALL_FUNCTION = Shape("ChatRequest.messages.tool_calls.function", {"index": int, "name": str, "arguments": dict})
 EMBED = Shape(
     "EmbedRequest",
     {"model": str, "input": object, "truncate": bool, "dimensions": int, "keep_alive": object, "options": dict},
@@ -157,7 +201,28 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
         if error.pos >= len(text):
             raise InvalidRequest("unexpected EOF") from None
         raise InvalidRequest(f"invalid character {text[error.pos]!r} looking for beginning of value") from None
+    if _ESCAPED_SURROGATE.search(text):
+        value = _without_surrogates(value)
     return shape.check(value)
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate (which no UTF-8 text can hold) as U+FFFD.
+
+    >>> _without_surrogates({"a\\ud800": ["\\udfffb", 1]})
+    {'a\ufffd': ['\ufffdb', 1]}
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+    return value
 
 
 async def read_body(request: Request, shape: Shape) -> dict[str, Any]:

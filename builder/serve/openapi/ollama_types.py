@@ -84,29 +84,27 @@ OPTIONS: Schema = {
     },
 }
 
-TOOL_CALL: Schema = {
-    "type": "object",
-    "properties": {
-        "id": STRING,
-        "function": {
-            "type": "object",
-            "required": ["name", "arguments"],
-            "properties": {"index": INTEGER, "name": STRING, "arguments": {"type": "object"}},
-        },
-    },
-    "required": ["function"],
-}
-MESSAGE: Schema = {
+TOOL_CALL = shape_schema(decoding.TOOL_CALL, required=("function",), refine={"function": ref("ToolCallFunction")})
+TOOL_CALL_FUNCTION = shape_schema(
+    decoding.TOOL_CALL_FUNCTION,
+    required=("name", "arguments"),
+    description="arguments: an object (never a JSON string, unlike OpenAI's)",
+)
+MESSAGE = shape_schema(
+    decoding.MESSAGE,
+    required=("role",),
+    refine={"images": IMAGES, "tool_calls": {"type": "array", "items": ref("ToolCall")}},
+    description="role: system, user, assistant or tool (lower-cased on input; any string is passed on)",
+)
+#: ``message`` in a chat answer: always the assistant's, content always present.
+ASSISTANT_MESSAGE: Schema = {
     "type": "object",
     "required": ["role", "content"],
     "properties": {
-        "role": {"type": "string", "description": "system, user, assistant or tool (lower-cased on input)"},
+        "role": {"const": "assistant"},
         "content": STRING,
         "thinking": STRING,
-        "images": IMAGES,
         "tool_calls": {"type": "array", "items": ref("ToolCall")},
-        "tool_name": STRING,
-        "tool_call_id": STRING,
     },
 }
 TOOL: Schema = {
@@ -170,7 +168,7 @@ CHAT_RESPONSE: Schema = {
     "properties": {
         "model": STRING,
         "created_at": TIMESTAMP,
-        "message": ref("Message"),
+        "message": ref("AssistantMessage"),
         "done": BOOLEAN,
         "done_reason": DONE_REASON,
         "_debug_info": ref("DebugInfo"),
@@ -254,7 +252,9 @@ SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,
     "Options": OPTIONS,
     "Message": MESSAGE,
+    "AssistantMessage": ASSISTANT_MESSAGE,
     "ToolCall": TOOL_CALL,
+    "ToolCallFunction": TOOL_CALL_FUNCTION,
     "Tool": TOOL,
     "DebugInfo": DEBUG_INFO,
     "GenerateRequest": shape_schema(

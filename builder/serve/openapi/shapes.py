@@ -14,6 +14,9 @@ field's type but never name one the shape does not accept.
 >>> from builder.serve.decoding import CREATE
 >>> shape_schema(CREATE)["properties"]["license"]["type"]
 ['string', 'array', 'null']
+>>> from builder.serve.decoding import GENERATE
+>>> shape_schema(GENERATE)["properties"]["context"]
+{'type': ['array', 'null'], 'items': {'type': ['integer', 'null']}}
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ def shape_schema(
         if base is None:
             types = json_types(kind)
             base = {"type": types[0] if len(types) == 1 else types}
+            if name in shape.items:
+                base["items"] = nullable({"type": JSON_TYPES[shape.items[name][0]]})
         properties[name] = nullable(base)
     schema: Schema = {"type": "object", "title": shape.name, "properties": properties}
     if description:
