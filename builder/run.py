@@ -38,6 +38,7 @@ from modelfile.gguf_metadata import GGUFError, read_metadata
 from modelfile.go.fmt import go_quote
 
 DEFAULT_NUM_CTX = 4096  # Ollama's choice on a machine without a large GPU
+MAX_THREADS = 2048  # far more than any machine has; llama.cpp aborts the process on huge counts
 
 Format = str | Mapping[str, Any] | None
 
@@ -122,14 +123,15 @@ class Runner:
         llama_log.take_errors()
         settings: dict[str, Any] = {
             "n_ctx": num_ctx,
-            "n_batch": int(self.options.get("num_batch", 512)),
+            "n_batch": min(int(self.options.get("num_batch", 512)), num_ctx),  # Ollama's runner: at most num_ctx
             "n_gpu_layers": int(self.options.get("num_gpu", -1)),
-            "last_n_tokens_size": num_ctx if repeat_last_n == -1 else max(repeat_last_n, 0),
+            "last_n_tokens_size": num_ctx if repeat_last_n == -1 else min(max(repeat_last_n, 0), num_ctx),
             "embedding": embedding,
             "verbose": verbose,
         }
         if int(self.options.get("num_thread", 0)) > 0:
             settings["n_threads"] = int(self.options["num_thread"])
+        self._check_load_numbers(settings)
         if "use_mmap" in self.options:
             settings["use_mmap"] = bool(self.options["use_mmap"])
         if "main_gpu" in self.options:
@@ -140,6 +142,20 @@ class Runner:
             return Llama(model_path=str(self.model_path), **settings)
         except (ValueError, RuntimeError) as error:
             raise RunError(f"cannot load {self.name}: {llama_log.reason(error)}") from None
+
+    def _check_load_numbers(self, settings: Mapping[str, Any]) -> None:
+        """Numbers llama.cpp would abort the whole process on (it runs in the server's
+        process, not in a runner of its own as in Ollama) are a ``RunError`` instead."""
+        problems = {
+            "num_ctx": not 0 < settings["n_ctx"] < 2**31,
+            "num_batch": not 0 < settings["n_batch"] < 2**31,
+            "num_gpu": not -(2**31) <= settings["n_gpu_layers"] < 2**31,
+            "num_thread": not 0 < settings.get("n_threads", 1) <= MAX_THREADS,
+        }
+        for name, bad in problems.items():
+            if bad:
+                value = self.options.get(name)
+                raise RunError(f"cannot load {self.name}: option {name} {value} is outside what llama.cpp takes")
 
     def _prompt_format(self) -> PromptFormat:
         if self.view.template is not None:

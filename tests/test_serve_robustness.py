@@ -191,6 +191,39 @@ def test_unknown_fields_are_ignored(server: Served, unchanged: None) -> None:
     assert error_of(copied) == (404, 'model "nope" not found')
 
 
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"[" * 100_000, "invalid character '[' exceeded max depth"),
+        (
+            b'{"model": "tiny", "format": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+            "invalid character '{' exceeded max depth",
+        ),
+        (b'{"model": "tiny", "keep_alive": NaN}', "invalid character 'N' looking for beginning of value"),
+        (b'{"model": "tiny", "options": {"temperature": -Infinity}}', "invalid character 'I' in numeric literal"),
+        (
+            b'{"model": "tiny", "keep_alive": 1e999}',
+            "json: cannot unmarshal number 1e999 into Go value of type float64",
+        ),
+    ],
+    ids=["deep-array", "deep-object", "nan", "infinity", "overflow"],
+)
+def test_json_that_go_refuses(server: Served, unchanged: None, body: bytes, error: str) -> None:
+    for route in ("/api/generate", "/api/chat", "/api/show"):
+        assert error_of(httpx.post(server + route, content=body)) == (400, error)
+
+
+@pytest.mark.parametrize("options", [{"num_thread": 10**30}, {"num_batch": -1}, {"num_ctx": -(10**30)}])
+def test_load_options_llama_cpp_would_abort_on(server: Served, unchanged: None, options: dict[str, int]) -> None:
+    """llama.cpp runs in the server's process: numbers it aborts on are a clean 500 (a
+    runner that cannot load, as in Ollama), and the model loads again for the next one."""
+    chat = {"model": "assistant", "messages": [{"role": "user", "content": "Hi"}], "stream": False}
+    status, error = error_of(httpx.post(server + "/api/chat", json={**chat, "options": options}, timeout=60))
+    assert status == 500 and error.startswith("cannot load assistant:latest: option ")
+    answer = httpx.post(server + "/api/chat", json={**chat, "options": ONE_TOKEN}, timeout=60)
+    assert answer.status_code == 200 and answer.json()["done"] is True
+
+
 def test_lone_surrogates_read_as_replacement_characters(server: Served, unchanged: None) -> None:
     """``"\\ud800"`` is valid JSON but no UTF-8 text: Go reads it as U+FFFD, and so does mfc."""
     shown = httpx.post(server + "/api/show", content=b'{"model": "tiny", "system": "a\\ud800b"}')

@@ -16,7 +16,9 @@ builder.serve.errors.InvalidRequest: json: cannot unmarshal string into Go struc
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,19 +193,64 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
     Traceback (most recent call last):
       ...
     builder.serve.errors.InvalidRequest: missing request body
+    >>> parse_body(b'{"source": NaN}', COPY)
+    Traceback (most recent call last):
+      ...
+    builder.serve.errors.InvalidRequest: invalid character 'N' looking for beginning of value
+    >>> parse_body(b"[" * 100000, COPY)
+    Traceback (most recent call last):
+      ...
+    builder.serve.errors.InvalidRequest: invalid character '[' exceeded max depth
     """
     text = raw.decode("utf-8", errors="replace").lstrip(" \t\r\n")
     if not text:
         raise InvalidRequest("missing request body")
     try:
-        value, _ = json.JSONDecoder().raw_decode(text)
+        value, _ = _DECODER.raw_decode(text)
+        if _ESCAPED_SURROGATE.search(text):
+            value = _without_surrogates(value)
     except json.JSONDecodeError as error:
         if error.pos >= len(text):
             raise InvalidRequest("unexpected EOF") from None
         raise InvalidRequest(f"invalid character {text[error.pos]!r} looking for beginning of value") from None
-    if _ESCAPED_SURROGATE.search(text):
-        value = _without_surrogates(value)
+    except RecursionError:
+        raise InvalidRequest(f"invalid character {_deepest_opening(text)!r} exceeded max depth") from None
     return shape.check(value)
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``, which Python reads and JSON (and Go) do not."""
+    where = "in numeric literal" if constant.startswith("-") else "looking for beginning of value"
+    raise InvalidRequest(f"invalid character {constant.lstrip('-')[0]!r} {where}")
+
+
+def _finite(number: str) -> float:
+    """A JSON number as a float; one beyond float64 (``1e999``) is Go's error, not ``inf``."""
+    value = float(number)
+    if math.isinf(value):
+        raise InvalidRequest(f"json: cannot unmarshal number {number} into Go value of type float64")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+
+
+def _deepest_opening(text: str) -> str:
+    """The ``[`` or ``{`` that nests too deep for the decoder (Go: 10000 levels, here
+    Python's recursion limit), as Go's message names it."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            in_string, escaped = (escaped or char != '"'), (not escaped and char == "\\")
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth >= sys.getrecursionlimit() // 2:
+                return char
+        elif char in "]}":
+            depth -= 1
+    return "["
 
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")

@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from modelfile.go import fmt
+
 #: What Go's encoder escapes that Python's leaves as it is; each can only occur inside a
 #: JSON string, so replacing them in the encoded text is safe.
 _GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -37,36 +39,10 @@ class GoJSONResponse(Response):
 def go_quote(text: str) -> str:
     """``text`` as Go's ``%q`` (``strconv.Quote``) prints it in Ollama's messages: double
     quotes; ``\\``, ``"`` and ``\\a\\b\\f\\n\\r\\t\\v`` escaped; other control bytes as
-    ``\\xHH``; other characters that are not printable as ``\\uXXXX`` or ``\\UXXXXXXXX``.
+    ``\\xHH``; characters Go does not print as ``\\uXXXX`` or ``\\UXXXXXXXX``
+    (``modelfile.go.fmt``, with Go's own tables).
 
     >>> print(go_quote('a"b'), go_quote("x\\x00y\\n"), go_quote("é\\u00a0"))
     "a\\"b" "x\\x00y\\n" "é\\u00a0"
     """
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in _GO_SHORT_ESCAPES:
-            out.append(_GO_SHORT_ESCAPES[char])
-        elif char == " " or char.isprintable():
-            out.append(char)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_SHORT_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
+    return fmt.go_quote(text)
