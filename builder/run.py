@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -285,6 +286,8 @@ class Runner:
         self.require(action)
         effective = self.check_options(options)
         grammar = _grammar(format)
+        if grammar is not None and not _parses(self.llm, grammar):
+            raise RunError("invalid format: llama.cpp cannot parse the grammar of this JSON schema")
         prompt = self.prompt_for(new, tools, system=system) if rendered is None else rendered
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
@@ -381,8 +384,56 @@ def _grammar(format: Format) -> Any:  # noqa: A002
     if format == "json":
         return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
     if isinstance(format, Mapping):
+        repetitions = _repetitions(format)
+        if repetitions > MAX_REPETITIONS:
+            raise RunError(
+                f"invalid format: the JSON schema asks for {repetitions} repetitions in all, more than "
+                f"{MAX_REPETITIONS} (llama.cpp's grammar spells out each one)"
+            )
         try:
             return LlamaGrammar.from_json_schema(json.dumps(format), verbose=False)
         except Exception as error:  # noqa: BLE001 - the schema converter raises plain Exception
             raise RunError(f"invalid format: the JSON schema cannot be followed: {error}") from None
     raise RunError(f'invalid format: {go_quote(json.dumps(format))}; expected "json" or a valid JSON Schema object')
+
+
+def _parses(llm: Any, grammar: Any) -> bool:
+    """Whether llama.cpp parses the grammar (a ``LlamaGrammar``): llama-cpp-python adds a
+    grammar it cannot parse to its sampler chain as a null pointer, which crashes the
+    process (``{"enum": []}`` gives ``root ::=`` and nothing)."""
+    import llama_cpp
+
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
+    if not sampler:
+        return False
+    llama_cpp.llama_sampler_free(sampler)
+    return True
+
+
+#: The bounds a ``format`` schema may ask for in all: llama.cpp's grammar writes out each
+#: repetition, so ``{"minLength": 1000000000}`` would take the machine's memory.
+MAX_REPETITIONS = 10_000
+_BOUNDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains")
+_QUANTIFIER = re.compile(r"\{\s*([0-9]+)\s*(?:,\s*([0-9]*)\s*)?\}")
+
+
+def _repetitions(schema: Any) -> int:
+    """The repetitions a JSON schema's bounds and its patterns' ``{m,n}`` add up to.
+
+    >>> _repetitions({"type": "array", "maxItems": 3, "items": {"type": "string", "pattern": "^a{2,5}$"}})
+    8
+    """
+    if isinstance(schema, list):
+        return sum(_repetitions(item) for item in schema)
+    if not isinstance(schema, Mapping):
+        return 0
+    total = 0
+    for key, value in schema.items():
+        if key in _BOUNDS and isinstance(value, int | float) and not isinstance(value, bool):
+            total += int(min(max(value, 0), 2**63))
+        elif key == "pattern" and isinstance(value, str):
+            total += sum(int(high or low) for low, high in _QUANTIFIER.findall(value))
+        else:
+            total += _repetitions(value)
+    return total

@@ -224,6 +224,34 @@ def test_load_options_llama_cpp_would_abort_on(server: Served, unchanged: None, 
     assert answer.status_code == 200 and answer.json()["done"] is True
 
 
+@pytest.mark.parametrize(
+    ("schema", "error"),
+    [
+        ({"enum": []}, "invalid format: llama.cpp cannot parse the grammar of this JSON schema"),
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "enum": []}}, "required": ["a"]},
+            "invalid format: llama.cpp cannot parse the grammar of this JSON schema",
+        ),
+        (
+            {"type": "string", "minLength": 10**9},
+            "invalid format: the JSON schema asks for 1000000000 repetitions in all, more than 10000 "
+            "(llama.cpp's grammar spells out each one)",
+        ),
+        (
+            {"type": "array", "items": {"type": "string", "pattern": "^a{99999}$"}},
+            "invalid format: the JSON schema asks for 99999 repetitions in all, more than 10000 "
+            "(llama.cpp's grammar spells out each one)",
+        ),
+    ],
+    ids=["empty-enum", "empty-enum-inside", "huge-min-length", "huge-pattern-count"],
+)
+def test_formats_llama_cpp_cannot_take(server: Served, unchanged: None, schema: dict[str, Any], error: str) -> None:
+    """A grammar llama.cpp cannot parse crashed the process, a huge bound took its
+    memory: both are Ollama's 500 for a format that cannot be followed."""
+    body = {"model": "assistant", "prompt": "x", "format": schema, "options": ONE_TOKEN}
+    assert error_of(httpx.post(server + "/api/generate", json=body, timeout=60)) == (500, error)
+
+
 def test_lone_surrogates_read_as_replacement_characters(server: Served, unchanged: None) -> None:
     """``"\\ud800"`` is valid JSON but no UTF-8 text: Go reads it as U+FFFD, and so does mfc."""
     shown = httpx.post(server + "/api/show", content=b'{"model": "tiny", "system": "a\\ud800b"}')
