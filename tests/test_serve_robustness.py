@@ -144,6 +144,8 @@ def test_malformed_json(server: Served, unchanged: None, route: str, body: bytes
         ("/api/pull", {"model": "x", "insecure": 1}, "PullRequest.insecure of type bool"),
         ("/api/push", {"model": "x", "stream": {}}, "PushRequest.stream of type bool"),
         ("/api/generate", {"model": "assistant", "context": ["a"]}, "GenerateRequest.context of type int"),
+        ("/api/generate", {"model": "assistant", "context": [2**63]}, "GenerateRequest.context of type int"),
+        ("/api/embed", {"model": "minilm", "dimensions": 10**30}, "EmbedRequest.dimensions of type int"),
         (
             "/api/generate",
             {"model": "assistant", "prompt": "x", "images": [1]},

@@ -36,10 +36,22 @@ _GO_TYPES: dict[type, str] = {
 }
 
 
-def _json_kind(value: Any) -> str:
-    """What Go's decoder calls a JSON value in its messages."""
+def _too_big(value: Any, kind: object) -> bool:
+    """An integer Go's ``int`` (64 bits) cannot hold: Go refuses it like a wrong type.
+
+    >>> _too_big(2**63, int), _too_big(2**63 - 1, int), _too_big(2**63, str)
+    (True, False, False)
+    """
+    return kind is int and isinstance(value, int) and not -(2**63) <= value < 2**63
+
+
+def _json_kind(value: Any, kind: object = None) -> str:
+    """What Go's decoder calls a JSON value in its messages (an integer too big for an
+    ``int`` field with its digits)."""
     if isinstance(value, bool):
         return "bool"
+    if _too_big(value, kind):
+        return f"number {value}"
     if isinstance(value, int | float):
         return "number"
     kinds: dict[type, str] = {str: "string", list: "array", dict: "object"}
@@ -77,10 +89,10 @@ class Shape:
             if kind is object:  # any JSON value: the route tells the types apart
                 found[key] = value
                 continue
-            if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)) or _too_big(value, kind):
                 where = f"Go struct field {self.name}.{key}"
                 go_type = _GO_TYPES[kind] if isinstance(kind, type) else "[]string"
-                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value)} into {where} of type {go_type}")
+                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value, kind)} into {where} of type {go_type}")
             if key in self.items and isinstance(value, list):
                 self._check_items(key, value)
             found[key] = value
@@ -89,9 +101,10 @@ class Shape:
     def _check_items(self, key: str, values: list[Any]) -> None:
         kind, go_type = self.items[key]
         for item in values:
-            if item is not None and (not isinstance(item, kind) or (kind is not bool and isinstance(item, bool))):
+            wrong = not isinstance(item, kind) or (kind is not bool and isinstance(item, bool)) or _too_big(item, kind)
+            if item is not None and wrong:
                 where = f"Go struct field {self.name}.{key}"
-                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(item)} into {where} of type {go_type}")
+                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(item, kind)} into {where} of type {go_type}")
 
 
 SHOW = Shape(

@@ -262,7 +262,6 @@ SCHEMAS: dict[str, Schema] = {
         required=("model",),
         refine={
             **_RUN,
-            "context": {"type": "array", "items": INTEGER, "description": "deprecated: a previous answer's context"},
             "images": IMAGES,
         },
     ),

@@ -15,8 +15,8 @@ field's type but never name one the shape does not accept.
 >>> shape_schema(CREATE)["properties"]["license"]["type"]
 ['string', 'array', 'null']
 >>> from builder.serve.decoding import GENERATE
->>> shape_schema(GENERATE)["properties"]["context"]
-{'type': ['array', 'null'], 'items': {'type': ['integer', 'null']}}
+>>> shape_schema(GENERATE)["properties"]["context"]["items"]["type"]
+['integer', 'null']
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ Schema = dict[str, Any]
 
 #: A shape's Python type → its JSON Schema type.
 JSON_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array"}
+
+
+#: The range of Go's ``int``, which a field of that type takes (a larger number is a 400).
+GO_INT: Schema = {"minimum": -(2**63), "maximum": 2**63 - 1}
 
 
 def json_types(kind: type | tuple[type, ...]) -> list[str]:
@@ -76,7 +80,8 @@ def nullable(schema: Schema) -> Schema:
     ({'type': ['string', 'null']}, {'anyOf': [{'$ref': '#/x'}, {'type': 'null'}]})
     """
     kind = schema.get("type")
-    if isinstance(kind, str) and set(schema) <= {"type", "items", "description", "properties", "additionalProperties"}:
+    plain = {"type", "items", "description", "properties", "additionalProperties", "minimum", "maximum"}
+    if isinstance(kind, str) and set(schema) <= plain:
         return {**schema, "type": [kind, "null"]}
     if isinstance(kind, list) and set(schema) <= {"type", "items", "description"}:
         return {**schema, "type": [*kind, *([] if "null" in kind else ["null"])]}
@@ -100,9 +105,10 @@ def shape_schema(
             raise ValueError(f"{shape.name}.{name}: refined as {sorted(named)}, the shape reads {json_types(kind)}")
         if base is None:
             types = json_types(kind)
-            base = {"type": types[0] if len(types) == 1 else types}
+            base = {"type": types[0] if len(types) == 1 else types, **(GO_INT if kind is int else {})}
             if name in shape.items:
-                base["items"] = nullable({"type": JSON_TYPES[shape.items[name][0]]})
+                item = shape.items[name][0]
+                base["items"] = nullable({"type": JSON_TYPES[item], **(GO_INT if item is int else {})})
         properties[name] = nullable(base)
     schema: Schema = {"type": "object", "title": shape.name, "properties": properties}
     if description:
