@@ -363,6 +363,7 @@ OPENAI: dict[str, dict[str, Operation]] = {
             "OpenAI's model retrieval over /api/show",
             {
                 "200": answer("the model", ref("OpenAIModel")),
+                "400": openai_error("an invalid model name (the name goes to /api/show)"),
                 "404": {
                     "description": "no such model; or " + NOT_ROUTED,
                     "content": {JSON: {"schema": ref("OpenAIError")}, TEXT: {"schema": {"type": "string"}}},
