@@ -64,6 +64,8 @@ EXAMPLES = {
 def with_examples(doc: dict[str, Any]) -> dict[str, Any]:
     """The document with ``EXAMPLES``, and the store's model as the example of every
     other request's ``model``."""
+    for operation in doc["paths"]["/v1/models/{model}"].values():
+        operation["parameters"][0]["examples"] = {"model": {"value": MODEL}}
     for name, schema in doc["components"]["schemas"].items():
         for field, values in EXAMPLES.items():
             if field[0] == name:
@@ -114,18 +116,19 @@ def stream_lines_conform(ctx: Any, response: Any, case: Any) -> bool | None:
     if media_type not in STREAMS:
         return None
     declared = DOCUMENT["paths"][case.operation.path][case.method.lower()]["responses"][str(response.status_code)]
-    schema = {"components": DOCUMENT["components"], **declared["content"][media_type]["schema"]}
-    validator = jsonschema.Draft202012Validator(schema)
+    line_schema = declared["content"][media_type]["schema"]
     text = response.content.decode("utf-8")
     if STREAMS[media_type] == "ndjson":
         lines = text.splitlines()
         assert lines and all(lines), f"an NDJSON body has no line or a blank one: {text!r}"
-    else:
+    else:  # the document describes the event; its data's JSON is the contentSchema
+        line_schema = line_schema["properties"]["data"]["anyOf"][1]["contentSchema"]
         events = [event for event in text.split("\n\n") if event]
         assert events and all(event.startswith("data: ") for event in events), text
         lines = [event.removeprefix("data: ") for event in events]
         assert lines[-1] == "[DONE]" or "error" in json.loads(lines[-1]), f"the stream does not end: {text!r}"
         lines = [line for line in lines if line != "[DONE]"]
+    validator = jsonschema.Draft202012Validator({"components": DOCUMENT["components"], **line_schema})
     for line in lines:
         validator.validate(json.loads(line))
     return None
@@ -168,9 +171,10 @@ def test_a_generated_upload_only_enters_the_store_verified(url: str, store: Path
 
 
 def running_document() -> dict[str, Any]:
-    """The document for generate and chat on the SmolLM2 model: valid requests only,
-    ``model`` the store's model, and ``options`` holding only a small ``num_predict``
-    (so that every answer is a few tokens: the rest of each request is generated)."""
+    """The document for generate and chat (Ollama's and OpenAI's) on the SmolLM2 model:
+    valid requests only, ``model`` the store's model, and only a small ``num_predict``
+    or ``max_tokens`` (every answer is a few tokens; the rest of each request is
+    generated)."""
     doc = document()
     options = {
         "type": "object",
@@ -183,11 +187,17 @@ def running_document() -> dict[str, Any]:
         schema["properties"]["model"] = {"const": "assistant"}
         schema["properties"]["options"] = options
         schema["required"] = ["model", "options"]
+    for name in ("OpenAIChatCompletionRequest", "OpenAICompletionRequest"):
+        schema = doc["components"]["schemas"][name]
+        schema["properties"]["model"] = {"const": "assistant"}
+        schema["properties"]["max_tokens"] = {"type": "integer", "minimum": 1, "maximum": 3}
+        schema["properties"].pop("max_completion_tokens", None)
+        schema["required"] = [*schema["required"], "max_tokens"]
     return doc
 
 
 RUNNING = schemathesis.openapi.from_dict(running_document(), config=SchemathesisConfig(seed=SEED)).include(
-    path_regex="^/api/(generate|chat)$"
+    path_regex="^/api/(generate|chat)$|^/v1/(chat/)?completions$"
 )
 RUNNING.config.phases.update(phases=["examples", "fuzzing"])
 RUNNING.config.generation.update(modes=[GenerationMode.POSITIVE])
@@ -212,6 +222,8 @@ def test_generated_requests_on_a_running_model(case: Any, running_url: str) -> N
     """Answers of a model that runs (NDJSON lines, one object, the load and unload
     shortcuts, the 400s and 500s of what a valid-looking request can still get wrong:
     a template, a format, images for a text model) keep to the document."""
+    if case.path.startswith("/v1/") and not ROUTES_V1:
+        pytest.skip("the OpenAI layer is not routed in this build yet (its operations are described already)")
     response = case.call_and_validate(base_url=running_url, checks=CHECKS, timeout=120)
     if os.environ.get("MFC_SCHEMATHESIS_REPORT"):
         print(case.method, case.path, response.status_code, response.text[:100].replace("\n", " "))

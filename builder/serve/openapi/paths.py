@@ -57,6 +57,33 @@ def stream_or_one(description: str, line: Schema, stream_type: str = NDJSON) -> 
     }
 
 
+def sse_event(chunk: Schema) -> Schema:
+    """One event of an SSE stream: ``data`` holds a chunk as JSON (``contentSchema``),
+    or ``[DONE]`` last, or OpenAI's error object when the stream fails midway.
+
+    >>> sse_event({"type": "object"})["properties"]["data"]["anyOf"][1]["contentSchema"]["anyOf"][0]
+    {'type': 'object'}
+    """
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "event": {"type": "string"},
+            "data": {
+                "description": "a chunk as JSON; '[DONE]' ends the stream",
+                "anyOf": [
+                    {"const": "[DONE]"},
+                    {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"anyOf": [chunk, ref("OpenAIError")]},
+                    },
+                ],
+            },
+        },
+    }
+
+
 #: The refusals every operation may get before its handler runs (``components.responses``).
 REFUSALS = {
     "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -310,7 +337,7 @@ OPENAI: dict[str, dict[str, Operation]] = {
                     "description": "the completion, or its chunks as 'data: <json>' events and 'data: [DONE]'",
                     "content": {
                         JSON: {"schema": ref("OpenAIChatCompletion")},
-                        SSE: {"schema": ref("OpenAIChatCompletionChunk")},
+                        SSE: {"schema": sse_event(ref("OpenAIChatCompletionChunk"))},
                     },
                 },
                 "400": openai_error("a malformed body or message, an invalid name, a missing capability"),
@@ -328,7 +355,10 @@ OPENAI: dict[str, dict[str, Operation]] = {
             {
                 "200": {
                     "description": "the completion, or its chunks as 'data: <json>' events and 'data: [DONE]'",
-                    "content": {JSON: {"schema": ref("OpenAICompletion")}, SSE: {"schema": ref("OpenAICompletion")}},
+                    "content": {
+                        JSON: {"schema": ref("OpenAICompletion")},
+                        SSE: {"schema": sse_event(ref("OpenAICompletion"))},
+                    },
                 },
                 "400": openai_error("a malformed body, a prompt that is not a string, an invalid stop"),
                 "404": openai_error("no such model"),
