@@ -282,22 +282,32 @@ OLLAMA: dict[str, dict[str, Operation]] = {
     },
     "/api/pull": {
         "post": operation(
-            "Pull a model from a registry (not wired yet: the stream's one line is the error)",
+            "Pull a model from its registry into the store (NDJSON statuses unless stream is false)",
             {
-                "200": answer("the statuses; for now one {'error': …} line", ref("Progress"), NDJSON),
+                "200": stream_or_one(
+                    "the statuses, {'status': 'success'} last; a failure after the first line is one last "
+                    "{'error': …} line",
+                    ref("Progress"),
+                ),
                 "400": ollama_error("a malformed body, 'invalid model name'"),
-                "500": ollama_error("the pull failed (stream false)"),
+                "4XX": ollama_error("the registry's refusal before the first line, or with stream false"),
+                "500": ollama_error("the pull failed (before the first line, or with stream false)"),
             },
             body=ref("PullRequest"),
         )
     },
     "/api/push": {
         "post": operation(
-            "Push a model to a registry (not wired yet: the stream's one line is the error)",
+            "Push a model from the store to its registry (NDJSON statuses unless stream is false)",
             {
-                "200": answer("the statuses; for now one {'error': …} line", ref("Progress"), NDJSON),
+                "200": stream_or_one(
+                    "the statuses, {'status': 'success'} last; a failure after the first line is one last "
+                    "{'error': …} line",
+                    ref("Progress"),
+                ),
                 "400": ollama_error("a malformed body, 'model is required', 'invalid model name'"),
-                "500": ollama_error("the push failed (stream false)"),
+                "4XX": ollama_error("the registry's refusal before the first line, or with stream false"),
+                "500": ollama_error("the push failed (before the first line, or with stream false)"),
             },
             body=ref("PushRequest"),
         )
