@@ -384,7 +384,10 @@ def _grammar(format: Format) -> Any:  # noqa: A002
     if format == "json":
         return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
     if isinstance(format, Mapping):
-        repetitions = _repetitions(format)
+        try:
+            repetitions = _repetitions(format)
+        except RecursionError:
+            raise RunError("invalid format: the JSON schema cannot be followed: it nests too deep") from None
         if repetitions > MAX_REPETITIONS:
             raise RunError(
                 f"invalid format: the JSON schema asks for {repetitions} repetitions in all, more than "

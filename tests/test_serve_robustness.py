@@ -254,6 +254,19 @@ def test_formats_llama_cpp_cannot_take(server: Served, unchanged: None, schema: 
     assert error_of(httpx.post(server + "/api/generate", json=body, timeout=60)) == (500, error)
 
 
+@pytest.mark.parametrize("depth", [900, 960, 990, 999])
+def test_a_format_nested_near_the_decoders_limit(server: Served, unchanged: None, depth: int) -> None:
+    """Nested just within what the decoder reads, a format schema is too deep to convert:
+    a 400 from the decoder or the 500 of a format that cannot be followed, never a crash."""
+    schema = b'{"a": ' * depth + b"1" + b"}" * depth
+    body = b'{"model": "assistant", "prompt": "x", "options": {"num_predict": 1}, "format": ' + schema + b"}"
+    status, error = error_of(httpx.post(server + "/api/generate", content=body, timeout=60))
+    assert (status, error) in (
+        (400, "invalid character '{' exceeded max depth"),
+        (500, "invalid format: the JSON schema cannot be followed: it nests too deep"),
+    ) or (status == 500 and error.startswith("invalid format: the JSON schema cannot be followed: ")), error
+
+
 def test_lone_surrogates_read_as_replacement_characters(server: Served, unchanged: None) -> None:
     """``"\\ud800"`` is valid JSON but no UTF-8 text: Go reads it as U+FFFD, and so does mfc."""
     shown = httpx.post(server + "/api/show", content=b'{"model": "tiny", "system": "a\\ud800b"}')
