@@ -267,6 +267,16 @@ def test_a_format_nested_near_the_decoders_limit(server: Served, unchanged: None
     ) or (status == 500 and error.startswith("invalid format: the JSON schema cannot be followed: ")), error
 
 
+def test_a_template_cannot_print_gigabytes(server: Served, unchanged: None) -> None:
+    """Go's printf gives up on a width over a million (``%!(NOVERB)``) rather than pad
+    to it; so does mfc's, so a request's template cannot make a gigabyte prompt."""
+    template = '{{ printf "%0999999999d" 1 }}{{ .Prompt }}'
+    body = {"model": "assistant", "prompt": "x", "template": template, "_debug_render_only": True}
+    answer = httpx.post(server + "/api/generate", json=body, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["_debug_info"]["rendered_template"] == "%!(NOVERB)%!(EXTRA int=1)x"
+
+
 def test_lone_surrogates_read_as_replacement_characters(server: Served, unchanged: None) -> None:
     """``"\\ud800"`` is valid JSON but no UTF-8 text: Go reads it as U+FFFD, and so does mfc."""
     shown = httpx.post(server + "/api/show", content=b'{"model": "tiny", "system": "a\\ud800b"}')
