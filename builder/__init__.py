@@ -55,6 +55,8 @@ _EXPORTS = {
     "InvalidDigest": "builder.errors",
     "DigestMismatch": "builder.errors",
     "ServeError": "builder.errors",
+    "LspError": "builder.errors",
+    "serve_lsp": "builder.lsp",
     "BlobUpload": "builder.uploads",
     "show_modelfile": "builder.show",
     "quantize": "builder.quantizer",
@@ -66,6 +68,8 @@ _EXPORTS = {
     "convert": "builder.conversion",
     "convert_lora": "builder.conversion",
     "ConvertResult": "builder.conversion",
+    "convertible_architectures": "builder.conversion",
+    "SupportedArchitecture": "builder.conversion",
     "ConvertError": "builder.errors",
     "generate": "builder.inference",
     "chat": "builder.inference",
@@ -85,14 +89,23 @@ _EXPORTS = {
     "Prompting": "builder.prompting",
     "load_prompting": "builder.prompting",
     "render_request": "builder.prompting",
+    "pull": "builder.registry.pull",
+    "push": "builder.registry.push",
+    "PullResult": "builder.registry.pull",
+    "PushResult": "builder.registry.push",
+    "RegistryError": "builder.registry.errors",
+    "login": "builder.registry.credentials",
+    "logout": "builder.registry.credentials",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run time they load on first use
     from builder.conversion import ConvertResult as ConvertResult
+    from builder.conversion import SupportedArchitecture as SupportedArchitecture
     from builder.conversion import convert as convert
     from builder.conversion import convert_lora as convert_lora
+    from builder.conversion import convertible_architectures as convertible_architectures
     from builder.create import BuildResult as BuildResult
     from builder.create import build as build
     from builder.create.from_json import ApiCreate as ApiCreate
@@ -103,6 +116,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.errors import ConvertError as ConvertError
     from builder.errors import DigestMismatch as DigestMismatch
     from builder.errors import InvalidDigest as InvalidDigest
+    from builder.errors import LspError as LspError
     from builder.errors import ModelNameError as ModelNameError
     from builder.errors import ModelNotFound as ModelNotFound
     from builder.errors import OptionError as OptionError
@@ -125,6 +139,7 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.integrity import verify as verify
     from builder.listing import ModelSummary as ModelSummary
     from builder.listing import list_models as list_models
+    from builder.lsp import serve_lsp as serve_lsp
     from builder.manage import CopyResult as CopyResult
     from builder.manage import PruneResult as PruneResult
     from builder.manage import RemoveResult as RemoveResult
@@ -142,6 +157,13 @@ if TYPE_CHECKING:  # the names, for type checkers (``X as X``: exported); at run
     from builder.quantizer import quantization_types as quantization_types
     from builder.quantizer import quantize as quantize
     from builder.quantizer import quantize_options as quantize_options
+    from builder.registry.credentials import login as login
+    from builder.registry.credentials import logout as logout
+    from builder.registry.errors import RegistryError as RegistryError
+    from builder.registry.pull import PullResult as PullResult
+    from builder.registry.pull import pull as pull
+    from builder.registry.push import PushResult as PushResult
+    from builder.registry.push import push as push
     from builder.run import Runner as Runner
     from builder.run_options import parse_format as parse_format
     from builder.run_options import parse_options as parse_options

@@ -60,6 +60,12 @@ class ServeError(MfcError):
     code = "serve-failed"
 
 
+class LspError(MfcError):
+    """``mfc lsp`` cannot start: its extra is missing, or the TCP port cannot be bound."""
+
+    code = "lsp-failed"
+
+
 class BuildError(MfcError):
     """A Modelfile that cannot be built (missing weights, bad GGUF, invalid parameter ...).
 

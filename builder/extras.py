@@ -12,6 +12,7 @@ EXTRAS = {
     "convert": ("numpy", "gguf", "tokenizers", "sentencepiece"),  # Hugging Face checkpoints -> GGUF
     "run": ("llama_cpp", "gguf", "numpy"),  # running, embedding, quantizing
     "serve": ("starlette", "uvicorn", "prometheus_client"),  # mfc serve
+    "lsp": ("pygls", "lsprotocol"),  # mfc lsp
 }
 
 

@@ -17,6 +17,7 @@ A stream yields ``TextChunk``s as text is decoded, then one ``Done``:
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,11 +75,58 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class TokenLogprob:
+    """A token's log-probability: its text, and its bytes (a token may hold part of a
+    character), with Ollama's field names.
+
+    >>> TokenLogprob.of(b"Hi", -0.25).to_dict()
+    {'token': 'Hi', 'logprob': -0.25, 'bytes': [72, 105]}
+    """
+
+    token: str
+    logprob: float
+    bytes: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, piece: builtins.bytes, logprob: float) -> TokenLogprob:
+        """The entry for a token whose text is the bytes ``piece``."""
+        return cls(piece.decode("utf-8", errors="replace"), logprob, tuple(piece))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Ollama's ``TokenLogprob`` (``bytes`` left out when empty)."""
+        out: dict[str, Any] = {"token": self.token, "logprob": self.logprob}
+        if self.bytes:
+            out["bytes"] = list(self.bytes)
+        return out
+
+
+@dataclass(frozen=True)
+class Logprob(TokenLogprob):
+    """A sampled token's log-probability and the most likely alternatives at its
+    position (``top_logprobs``, most likely first), as Ollama's ``logprobs`` entries.
+
+    >>> Logprob("Hi", -0.01, (72, 105), (TokenLogprob("Hey", -0.5),)).to_dict()
+    {'token': 'Hi', 'logprob': -0.01, 'bytes': [72, 105], 'top_logprobs': [{'token': 'Hey', 'logprob': -0.5}]}
+    """
+
+    top_logprobs: tuple[TokenLogprob, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Ollama's ``Logprob``: ``token``, ``logprob``, ``bytes``, ``top_logprobs`` (omitted when empty)."""
+        out = super().to_dict()
+        if self.top_logprobs:
+            out["top_logprobs"] = [alternative.to_dict() for alternative in self.top_logprobs]
+        return out
+
+
+@dataclass(frozen=True)
 class TextChunk:
     """A piece of the answer, as soon as it is decoded (whole characters; never the
-    start of a stop sequence that may still complete)."""
+    start of a stop sequence that may still complete), and the log-probabilities of the
+    tokens it completes when they were asked for."""
 
     text: str
+    logprobs: tuple[Logprob, ...] = ()
 
 
 @dataclass(frozen=True)

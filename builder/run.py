@@ -8,8 +8,10 @@ MESSAGEs and TEMPLATE shape the prompt (``prompts.py``); an ADAPTER layer is app
 a LoRA.  A model whose GGUF sets a pooling type is an embedding model: it embeds and
 does not generate.
 
-Requests stream typed chunks (``streaming.py``); ``generate`` and ``chat`` wait for
-the whole answer; ``embed`` returns vectors.  Records carry Ollama's field names.
+Requests stream typed chunks (``streaming.py``), decoded by the runner's batching
+engine (``builder.batching``): ``parallel`` requests decode together, more wait their
+turn; ``generate`` and ``chat`` wait for the whole answer; ``embed`` returns vectors
+(concurrent calls are embedded together).  Records carry Ollama's field names.
 
 >>> with Runner(None, "smollm2") as runner:                                   # doctest: +SKIP
 ...     for chunk in runner.stream("Why is the sky blue?", options={"temperature": 0}):
@@ -27,18 +29,20 @@ from types import TracebackType
 from typing import Any
 
 from builder import llama_log
+from builder.batching import EmbeddingBatcher, Engine, SamplerSettings
+from builder.batching.sampler import sampler_chain
 from builder.errors import CapabilityError, OptionError, RunError, StoreError
 from builder.generation import Embeddings, Generation
 from builder.manifest import ADAPTER, DRAFT, MODEL, PROJECTOR
 from builder.prompts import DEFAULT_TEMPLATE, GoTemplate, JinjaChatTemplate, Message, PromptFormat, conversation, fit
-from builder.run_options import LOAD_OPTIONS, merge_options, request_options, sampling
+from builder.run_options import DEFAULT_NUM_CTX as DEFAULT_NUM_CTX  # where it used to be defined
+from builder.run_options import LOAD_OPTIONS, effective_options, request_options
 from builder.show import ModelView, capabilities, load
 from builder.store import StoreLike, as_store
-from builder.streaming import GenerationStream, Request, Signal, Slot, Turn
+from builder.streaming import GenerationStream, Request, Signal
 from modelfile.gguf_metadata import GGUFError, read_metadata
 from modelfile.go.fmt import go_quote
 
-DEFAULT_NUM_CTX = 4096  # Ollama's choice on a machine without a large GPU
 MAX_THREADS = 2048  # far more than any machine has; llama.cpp aborts the process on huge counts
 
 Format = str | Mapping[str, Any] | None
@@ -49,7 +53,11 @@ class Runner:
 
     ``store`` is a ``Store``, its folder, or ``None`` for the default store;
     ``overrides`` are options (Ollama's names and types) over the model's PARAMETERs,
-    load-time ones included.  Use it as a context manager to free the model at the end.
+    load-time ones included.  ``default_num_ctx`` is the context when neither sets
+    ``num_ctx`` (a server's ``OLLAMA_CONTEXT_LENGTH``; 0: ``DEFAULT_NUM_CTX``);
+    ``parallel``: how many requests decode at once (sequence slots of ``num_ctx`` tokens
+    each; 1 for an embedding model, as in Ollama).  Use it as a context manager to free
+    the model at the end.
     """
 
     def __init__(
@@ -59,6 +67,8 @@ class Runner:
         *,
         overrides: Mapping[str, object] | None = None,
         verbose: bool = False,
+        default_num_ctx: int = 0,
+        parallel: int = 1,
     ) -> None:
         started = time.perf_counter_ns()
         self.store = as_store(store)
@@ -66,15 +76,40 @@ class Runner:
         self.view: ModelView = load(self.store, name)
         self.name = self.view.name
         self.overrides = request_options(overrides)  # the options the caller set, over the model's
-        self.options = merge_options(self.view.parameters, self.overrides)
         self.system = self.view.system
         self.notes: list[str] = []
         self.capabilities = tuple(capabilities(self.store, self.view))
-        self.llm = self._load(verbose, embedding="embedding" in self.capabilities)
+        embedding = "embedding" in self.capabilities
+        self.options = effective_options(
+            self.view.parameters,
+            self.overrides,
+            context_length=default_num_ctx,
+            embedding=embedding,
+            draft=bool(self.view.model.manifest.layers_of(DRAFT)),
+        )
+        self.llm = self._load(verbose, embedding=embedding)
         self.format = self._prompt_format()
+        self.parallel = 1 if embedding else max(1, parallel)
+        self.engine: Engine | None = None
+        self._embedder = EmbeddingBatcher(self._embed_together)
+        if not embedding:
+            try:
+                self.engine = Engine(self.llm, parallel=self.parallel, num_ctx=self.num_ctx, name=self.name)
+            except BaseException:
+                self.llm.close()
+                raise
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
-        self._slot = Slot()
         self.load_duration = time.perf_counter_ns() - started
+
+    @property
+    def active(self) -> int:
+        """Requests decoding now (each in a sequence slot)."""
+        return self.engine.active if self.engine is not None else 0
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot."""
+        return self.engine.waiting if self.engine is not None else 0
 
     def __enter__(self) -> Runner:
         return self
@@ -83,7 +118,10 @@ class Runner:
         self.close()
 
     def close(self) -> None:
-        """Free the model; the runner cannot be used afterwards."""
+        """Free the model; the runner cannot be used afterwards (requests still
+        decoding end with an error)."""
+        if self.engine is not None:
+            self.engine.close()
         self.llm.close()
 
     # ---- loading -------------------------------------------------------------------------------
@@ -108,8 +146,8 @@ class Runner:
         except GGUFError as error:
             raise RunError(str(error)) from None
         trained = self.meta.context_length
-        asked = int(self.options.get("num_ctx") or 0)
-        num_ctx = asked or DEFAULT_NUM_CTX
+        asked = int({**self.view.parameters, **self.overrides}.get("num_ctx") or 0)
+        num_ctx = int(self.options["num_ctx"])
         if trained and num_ctx > trained:
             if asked:  # Ollama's default is cut to the model's without a word
                 self.notes.append(f"num_ctx {num_ctx} is more than the model was trained for; using {trained}")
@@ -230,6 +268,8 @@ class Runner:
         system: str | None = None,
         cancel: Signal | None = None,
         rendered: str | None = None,
+        logprobs: bool = False,
+        top_logprobs: int = 0,
     ) -> GenerationStream:
         """Answer a prompt (a string: Ollama's generate) or a conversation (messages:
         its chat), as ``TextChunk``s then one ``Done``.  ``rendered``: the prompt text
@@ -237,12 +277,14 @@ class Runner:
 
         ``options`` override the runner's for this request only; ``format`` is ``"json"``
         or a JSON schema (constrained output); ``system`` replaces the model's SYSTEM;
-        setting ``cancel`` (a ``threading.Event``) stops decoding after the current token.
-        What is wrong with the request (capability, options, format, a prompt longer than
-        the context) raises here, before any decoding."""
+        setting ``cancel`` (a ``threading.Event``) stops decoding after the current token;
+        ``logprobs``: each ``TextChunk`` carries its tokens' log-probabilities, with the
+        ``top_logprobs`` (0-20) most likely alternatives.  What is wrong with the request
+        (capability, options, format, a prompt longer than the context) raises here,
+        before any decoding."""
         action = "generate" if isinstance(messages, str) else "chat"
         new = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
-        return self._open(action, new, options, tools, format, system, cancel, rendered)
+        return self._open(action, new, options, tools, format, system, cancel, rendered, logprobs, top_logprobs)
 
     def generate(
         self,
@@ -281,6 +323,8 @@ class Runner:
         system: str | None,
         cancel: Signal | None,
         rendered: str | None = None,
+        logprobs: bool = False,
+        top_logprobs: int = 0,
     ) -> GenerationStream:
         started = time.perf_counter_ns()
         self.require(action)
@@ -292,21 +336,27 @@ class Runner:
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
             raise RunError(f"the prompt is {len(tokens)} tokens; the context window is {self.num_ctx} (num_ctx)")
+        if not 0 <= top_logprobs <= 20:
+            raise OptionError("top_logprobs must be between 0 and 20")
         num_predict = int(effective.get("num_predict", -1))
-        seed = int(effective.get("seed", -1))
+        room = self.num_ctx - len(tokens)
+        settings = SamplerSettings.from_options(effective)
         request = Request(
             model=self.name,
             prompt=prompt,
             tokens=tuple(tokens),
-            limit=num_predict if num_predict > 0 else self.num_ctx - len(tokens),
+            limit=min(num_predict, room) if num_predict > 0 else room,
             stops=tuple(effective.get("stop") or ()),
-            seed=seed if seed >= 0 else -1,  # -1: llama.cpp draws a random seed
-            sampling=sampling(effective),
+            sampler=settings,
             grammar=grammar,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs if logprobs else 0,
             started=started,
             load_duration=self.load_duration,
         )
-        return GenerationStream(self.llm, self._slot, request, cancel=cancel, on_end=self._keep_log)
+        assert self.engine is not None  # require() refused an embedding model
+        chain = sampler_chain(settings, self.llm, grammar, num_ctx=self.num_ctx)
+        return GenerationStream(self.engine, request, chain, cancel=cancel, on_end=self._keep_log)
 
     def _keep_log(self) -> None:
         self.notes += [f"llama.cpp: {line}" for line in llama_log.take_errors()]
@@ -337,14 +387,11 @@ class Runner:
             return Embeddings(model=self.name)
         if not truncate and any(len(self.llm.tokenize(text.encode("utf-8"))) > self.llm.n_batch for text in inputs):
             raise RunError("the input length exceeds the context length")
-        turn = Turn()
-        self._slot.acquire(turn)
         try:
-            vectors, count = self.llm.embed(inputs, normalize=normalize, truncate=True, return_count=True)
+            vectors = self._embedder.embed(inputs, normalize=normalize)
         except (ValueError, RuntimeError) as error:
             raise RunError(f"{self.name}: {llama_log.reason(error)}") from None
-        finally:
-            self._slot.release(turn)
+        count = sum(min(len(self.llm.tokenize(text.encode("utf-8"))), self.llm.n_batch) for text in inputs)
         if any(vector and isinstance(vector[0], list) for vector in vectors):
             raise RunError(f"{self.name} pools nothing (pooling type none): it gives a vector per token, not per text")
         checked = [_shorten(vector, dimensions) for vector in vectors]
@@ -355,6 +402,11 @@ class Runner:
             total_duration=time.perf_counter_ns() - started + self.load_duration,
             load_duration=self.load_duration,
         )
+
+    def _embed_together(self, texts: list[str], normalize: bool) -> list[list[float]]:
+        """One llama.cpp embedding call for the texts of concurrent ``embed`` calls."""
+        vectors: list[list[float]] = self.llm.embed(texts, normalize=normalize, truncate=True)
+        return vectors
 
 
 def _drain(stream: GenerationStream) -> Generation:

@@ -3,7 +3,8 @@ how typed values (a request's JSON, a Python call) and text values (``--paramete
 ``/set parameter``) are checked, and how they stack.
 
 Precedence is Ollama's: a request's options, then the model's PARAMETERs, then
-Ollama's defaults.
+Ollama's defaults; for ``num_ctx`` the server's ``OLLAMA_CONTEXT_LENGTH`` comes between
+the PARAMETERs and mfc's own default (``effective_options``).
 
 >>> request_options({"temperature": 1, "num_predict": 8.0, "stop": ["\\n"], "seed": None})
 {'temperature': 1.0, 'num_predict': 8, 'stop': ['\\n']}
@@ -32,6 +33,11 @@ from typing import Any
 
 from builder.errors import OptionError
 from modelfile.parameters import DEPRECATED, PARAMETERS, Kind, ParameterError, convert, suggest_parameter
+
+#: ``num_ctx`` when nothing sets it: Ollama's choice on a machine without a large GPU.
+DEFAULT_NUM_CTX = 4096
+#: The largest default ``num_batch`` of an embedding model (Ollama's embedding batch size).
+EMBEDDING_NUM_BATCH = 2048
 
 #: Options llama.cpp takes when the model loads; changing one means loading it again.
 LOAD_OPTIONS: frozenset[str] = frozenset(
@@ -108,19 +114,46 @@ def merge_options(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict
     return merged
 
 
-def sampling(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of llama-cpp-python's ``Llama.generate`` for these options."""
-    penalty = float(options["repeat_penalty"]) if int(options.get("repeat_last_n", 64)) != 0 else 1.0
-    return {
-        "top_k": int(options["top_k"]),
-        "top_p": float(options["top_p"]),
-        "min_p": float(options["min_p"]),
-        "typical_p": float(options["typical_p"]),
-        "temp": float(options["temperature"]),
-        "repeat_penalty": penalty,
-        "presence_penalty": float(options["presence_penalty"]),
-        "frequency_penalty": float(options["frequency_penalty"]),
-    }
+def effective_options(
+    model: Mapping[str, Any],
+    request: Mapping[str, Any],
+    *,
+    context_length: int = 0,
+    default_num_ctx: int = DEFAULT_NUM_CTX,
+    embedding: bool = False,
+    draft: bool = False,
+) -> dict[str, Any]:
+    """The options a model runs with, as Ollama's server computes them: ``request``
+    options over the ``model``'s PARAMETERs over Ollama's defaults (``merge_options``);
+    ``num_ctx`` when neither sets it is ``context_length`` (``OLLAMA_CONTEXT_LENGTH``;
+    0: unset), else ``default_num_ctx``.  An ``embedding`` model's ``num_batch`` defaults
+    to its context, at most 2048; ``draft_num_predict`` defaults to 4 with a separate
+    ``draft`` model, else 0 (an embedded draft runs only when asked for).
+
+    >>> effective_options({"num_ctx": 2048}, {}, context_length=8192)["num_ctx"]
+    2048
+    >>> effective_options({}, {}, context_length=8192)["num_ctx"], effective_options({}, {})["num_ctx"]
+    (8192, 4096)
+    >>> effective_options({}, {}, default_num_ctx=1024, embedding=True)["num_batch"]
+    1024
+    """
+    merged = merge_options(model, request)
+    explicit = {**model, **request}
+    merged["num_ctx"] = int(explicit.get("num_ctx") or 0) or context_length or default_num_ctx
+    if embedding and "num_batch" not in explicit:
+        merged["num_batch"] = min(EMBEDDING_NUM_BATCH, merged["num_ctx"])
+    if "draft_num_predict" not in explicit:
+        merged["draft_num_predict"] = PARAMETERS["draft_num_predict"].default if draft else 0
+    return merged
+
+
+def automatic_num_batch(model: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+    """Whether ``num_batch`` is left to the runtime: neither the model nor the request sets it.
+
+    >>> automatic_num_batch({}, {}), automatic_num_batch({"num_batch": 1024}, {})
+    (True, False)
+    """
+    return "num_batch" not in model and "num_batch" not in request
 
 
 def parse_format(value: str) -> str | dict[str, Any]:

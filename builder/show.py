@@ -34,6 +34,7 @@ from modelfile.formatter import quote_value
 from modelfile.gguf_metadata import ArrayInfo, GGUFError, read_metadata
 from modelfile.go.encoding_json import Float32
 from modelfile.go.fmt import format_float, go_quote
+from modelfile.output.parsers import parser_for_name
 
 WEIGHTS = (MODEL, PROJECTOR, ADAPTER, DRAFT)
 
@@ -178,7 +179,8 @@ def model_info(store: Store, view: ModelView, *, verbose: bool = False) -> dict[
 
 def capabilities(store: Store, view: ModelView) -> list[str]:
     """What the model can do, worked out as Ollama's show does (a subset: completion or
-    embedding, vision, tools, insert, thinking)."""
+    embedding, vision, tools, insert, thinking; the template's fields and a builtin
+    ``PARSER``'s support say tools and thinking)."""
     found: list[str] = []
     models = view.model.manifest.layers_of(MODEL)
     meta = None
@@ -192,11 +194,12 @@ def capabilities(store: Store, view: ModelView) -> list[str]:
     if view.model.manifest.layers_of(PROJECTOR) or (meta is not None and meta.arch_value("vision.block_count")):
         found.append("vision")
     template = view.template or ""
-    if ".Tools" in template:
+    parser = parser_for_name(view.config.parser) if view.config.parser else None  # a builtin PARSER adds its own
+    if ".Tools" in template or (parser is not None and parser.has_tool_support()):
         found.append("tools")
     if ".Suffix" in template:
         found.append("insert")
-    if ".Thinking" in template or ".IsThinkSet" in template:
+    if ".Thinking" in template or ".IsThinkSet" in template or (parser is not None and parser.has_thinking_support()):
         found.append("thinking")
     for extra in view.config.capabilities:
         if extra not in found:

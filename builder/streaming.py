@@ -1,84 +1,34 @@
 """Decoding one request on a loaded model, as an iterator of typed chunks.
 
-A llama.cpp context decodes one sequence at a time, so each loaded model has one
-``Slot``: a stream holds it from its first chunk to its end.  Requests from other
-threads wait their turn; a new request on the thread that left a stream unfinished
-(neither exhausted nor closed) closes that stream first, so an abandoned iterator
-never blocks its own thread.
+A ``GenerationStream`` hands its ``Request`` to the model's batching ``Engine``
+(``builder.batching``) when it is first read, then yields the chunks the engine's
+thread decodes for it: ``TextChunk``s, then one ``Done``.  Several streams of one
+model decode together, each in its own sequence slot; requests beyond the slots wait
+in the engine's queue.
 
 A stream stops within one token when it is closed (``close()``, leaving a ``with``
-block, or the iterator being dropped) or cancelled (``cancel()`` or the
+block, or the stream being dropped) or cancelled (``cancel()`` or the
 ``threading.Event`` the caller passed, from any thread): closed, it ends at once;
 cancelled, it still yields its final ``Done`` with ``done_reason`` ``"cancel"``.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 import weakref
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
-from builder import llama_log
-from builder.errors import RunError
-from builder.generation import Chunk, Done, Generation, TextChunk
-from builder.textstream import TextStream
+from builder.batching.sampler import SamplerSettings
+from builder.batching.sequence import END, Sequence
+from builder.generation import Chunk, Done, Generation
 
 
 class Signal(Protocol):
     """Anything with ``is_set()``, such as ``threading.Event``."""
 
     def is_set(self) -> bool: ...
-
-
-class Slot:
-    """Exclusive use of one llama.cpp context, by one ``Turn`` at a time."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()  # re-entrant: closing a stream releases inside acquire
-        self._owner: Turn | None = None
-        self._thread: threading.Thread | None = None
-
-    def acquire(self, turn: Turn) -> None:
-        """Wait until the slot is free; an unfinished stream of this same thread is closed."""
-        with self._condition:
-            while self._owner is not None and self._owner is not turn:
-                if self._thread is threading.current_thread():
-                    self._owner.abandon()
-                else:
-                    self._condition.wait()
-            self._owner, self._thread = turn, threading.current_thread()
-
-    def release(self, turn: Turn) -> None:
-        with self._condition:
-            if self._owner is turn:
-                self._owner, self._thread = None, None
-                self._condition.notify_all()
-
-
-class Turn:
-    """One request's claim on the slot, and what its decoding shares with its stream:
-    the cancel flags and, at the end, the result.  It refers to the decoding generator
-    only weakly, so that a stream nobody holds any more is closed at once (and frees
-    the slot) instead of waiting for the garbage collector."""
-
-    def __init__(self, signal: Signal | None = None) -> None:
-        self.cancelled = threading.Event()
-        self.signal = signal
-        self.result: Generation | None = None
-        self.generator: Callable[[], Generator[Chunk, None, None] | None] = lambda: None
-
-    def stopped(self) -> bool:
-        return self.cancelled.is_set() or (self.signal is not None and self.signal.is_set())
-
-    def abandon(self) -> None:
-        """Close the decoding (its ``finally`` releases the slot)."""
-        generator = self.generator()
-        if generator is not None:
-            generator.close()
 
 
 @dataclass(frozen=True)
@@ -89,42 +39,69 @@ class Request:
     prompt: str
     tokens: tuple[int, ...]
     limit: int  # most tokens to sample
-    stops: tuple[str, ...]
-    seed: int  # -1: llama.cpp draws one
-    sampling: dict[str, Any]  # keyword arguments of Llama.generate
-    grammar: Any  # a LlamaGrammar, or None
-    started: int  # time.perf_counter_ns() when the request arrived
-    load_duration: int
+    stops: tuple[str, ...] = ()
+    sampler: SamplerSettings = field(default_factory=SamplerSettings)
+    grammar: Any = None  # a LlamaGrammar, or None
+    logprobs: bool = False
+    top_logprobs: int = 0
+    started: int = 0  # time.perf_counter_ns() when the request arrived
+    load_duration: int = 0
+
+    @property
+    def seed(self) -> int:
+        return self.sampler.seed
 
 
 class GenerationStream:
-    """The chunks of one answer: ``TextChunk``s, then one ``Done`` (also in ``result``)."""
+    """The chunks of one answer: ``TextChunk``s, then one ``Done`` (also in ``result``).
+
+    ``engine`` is the model's ``builder.batching.Engine``; ``chain`` the sequence's
+    sampler chain (closed when it ends); ``on_end`` runs once the stream has ended."""
 
     def __init__(
         self,
-        llm: Any,
-        slot: Slot,
+        engine: Any,
         request: Request,
+        chain: Any,
         *,
         cancel: Signal | None = None,
         on_end: Callable[[], None] | None = None,
     ) -> None:
         self.request = request
         self.prompt = request.prompt
-        self._turn = Turn(cancel)
-        self._chunks = _decode(llm, slot, request, self._turn, on_end)
-        self._turn.generator = weakref.ref(self._chunks)
+        self._engine = engine
+        self._sequence = Sequence(request, chain, signal=cancel)
+        self._on_end = on_end
+        self._submitted = False
+        self._over = False
+        self._result: Generation | None = None
+        # a stream nobody holds any more leaves the batch at the next step
+        weakref.finalize(self, self._sequence.closed.set)
 
     @property
     def result(self) -> Generation | None:
         """The final record, once the stream has ended (``None`` if it was closed)."""
-        return self._turn.result
+        return self._result
 
     def __iter__(self) -> GenerationStream:
         return self
 
     def __next__(self) -> Chunk:
-        return next(self._chunks)
+        if self._over:
+            raise StopIteration
+        if not self._submitted:
+            self._submitted = True
+            self._engine.submit(self._sequence)
+        item = self._sequence.get()
+        if item is END:
+            self._end()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self._end()
+            raise item
+        if isinstance(item, Done):
+            self._result = item.generation
+        return item  # type: ignore[return-value]
 
     def __enter__(self) -> GenerationStream:
         return self
@@ -133,86 +110,18 @@ class GenerationStream:
         self.close()
 
     def close(self) -> None:
-        """Stop now and free the model for the next request (from the consuming thread)."""
-        self._chunks.close()
+        """Stop now; the sequence leaves the batch at the next step."""
+        self._sequence.closed.set()
+        if not self._submitted:
+            self._sequence.finish("cancel")
+        self._end()
 
     def cancel(self) -> None:
         """Stop after the current token, from any thread; the stream still ends with ``Done``."""
-        self._turn.cancelled.set()
+        self._sequence.cancelled.set()
 
-
-def _decode(
-    llm: Any, slot: Slot, request: Request, turn: Turn, on_end: Callable[[], None] | None
-) -> Generator[Chunk, None, None]:
-    slot.acquire(turn)
-    pieces: list[str] = []
-    text = TextStream(request.stops, pieces.append)
-    completion: list[int] = []
-    reason, first, evaluated = "length", 0, 0
-    tokens = None
-    try:
-        if turn.stopped():
-            reason = "cancel"
-        else:
-            llm.set_seed(request.seed)
-            tokens = llm.generate(list(request.tokens), grammar=request.grammar, **request.sampling)
-            end_of_generation = _end_of_generation(llm)
-            try:
-                for token in tokens:
-                    first = first or time.perf_counter_ns()
-                    evaluated += 1
-                    if end_of_generation(token):
-                        reason = "stop"
-                        break
-                    completion.append(token)
-                    stopped = text.feed(llm.detokenize([token]))
-                    if pieces:
-                        yield TextChunk("".join(pieces))
-                        pieces.clear()
-                    if stopped:
-                        reason = "stop"
-                        break
-                    if len(completion) >= request.limit:
-                        break
-                    if turn.stopped():
-                        reason = "cancel"
-                        break
-            except (ValueError, RuntimeError) as error:
-                raise RunError(f"{request.model}: {llama_log.reason(error)}") from None
-        response = text.finish()
-        finished = time.perf_counter_ns()
-    finally:
-        if tokens is not None:
-            tokens.close()
-        slot.release(turn)
-        if on_end is not None:
-            on_end()
-    if pieces:
-        yield TextChunk("".join(pieces))
-    first = first or finished
-    turn.result = Generation(
-        model=request.model,
-        response=response,
-        done_reason=reason,
-        prompt=request.prompt,
-        total_duration=finished - request.started + request.load_duration,
-        load_duration=request.load_duration,
-        prompt_eval_count=len(request.tokens),
-        prompt_eval_duration=first - request.started,
-        eval_count=evaluated,
-        eval_duration=finished - first,
-        tokens=completion,
-    )
-    yield Done(turn.result)
-
-
-def _end_of_generation(llm: Any) -> Callable[[int], bool]:
-    """llama.cpp's end-of-generation test for this model's vocabulary."""
-    import llama_cpp
-
-    vocab = llm._model.vocab
-
-    def test(token: int) -> bool:
-        return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
-
-    return test
+    def _end(self) -> None:
+        if not self._over:
+            self._over = True
+            if self._on_end is not None:
+                self._on_end()

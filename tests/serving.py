@@ -66,6 +66,22 @@ def running(
     this process's; ``key``: the API key it requires, for the readiness probe): its
     base URL while the block runs.  ``address``: where the server is told (by ``env`` or
     ``options``) to listen; else ``--port`` a free port on 127.0.0.1."""
+    with serving_process(store, log, *options, env=env, key=key, address=address) as (url, process):
+        yield Served(url, process.pid)
+    assert process.returncode == 0, f"mfc serve ended with {process.returncode} after SIGTERM: {log.read_text()}"
+
+
+@contextlib.contextmanager
+def serving_process(
+    store: Path,
+    log: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    key: str | None = None,
+    address: str | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``running``, yielding the process too (to signal it); at the end it is sent
+    SIGTERM unless it has ended, and waited for (its ``returncode`` is then set)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     where = [] if address else ["--port", str(port)]
@@ -75,11 +91,11 @@ def running(
         url = f"http://{address or f'127.0.0.1:{port}'}"
         try:
             _wait(process, url, log, {"Authorization": f"Bearer {key}"} if key else {})
-            yield Served(url, process.pid)
+            yield url, process
         finally:
-            process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=20)
-    assert code == 0, f"mfc serve ended with {code} after SIGTERM: {log.read_text()}"
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
 
 
 def _wait(process: subprocess.Popen[bytes], url: str, log: Path, headers: dict[str, str]) -> None:

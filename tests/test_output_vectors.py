@@ -10,7 +10,8 @@ Vectors applied in part (what is not checked, and why):
 * Argument objects are compared as values (key order ignored): Ollama copies them in
   random Go map order.
 
-``builtin_parsers.json`` and ``harmony.json`` run in ``test_output_builtin.py`` and
+``chat_pipeline.json`` also runs end to end through ``/api/chat`` with a stand-in runner
+in ``test_serve_standin_vectors.py``.  ``builtin_parsers.json`` and ``harmony.json`` run in ``test_output_builtin.py`` and
 ``test_output_harmony.py``.
 """
 

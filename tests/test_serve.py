@@ -180,15 +180,21 @@ def test_blob_mismatch_stores_nothing(url: str, store: Path) -> None:
     assert sorted(p.name for p in (store / "blobs").iterdir()) == before  # no blob, no temporary file
 
 
-def test_pull_and_push_answer_with_an_error(url: str) -> None:
-    streamed = httpx.post(url + "/api/pull", json={"model": "llama3.2"})
+def test_pull_and_push_report_a_registry_that_does_not_answer(url: str) -> None:
+    """Errors after the first status are the stream's last line (200), or the status
+    with stream false; the round trips through a real registry are in test_serve_registry.py."""
+    nowhere = {"model": "127.0.0.1:9/library/x", "insecure": True}
+    streamed = httpx.post(url + "/api/pull", json=nowhere)
     assert streamed.status_code == 200 and streamed.headers["content-type"] == "application/x-ndjson"
-    assert json.loads(streamed.text.splitlines()[-1])["error"].startswith("pull model manifest: ")
-    collapsed = httpx.post(url + "/api/pull", json={"model": "llama3.2", "stream": False})
+    lines = [json.loads(line) for line in streamed.text.splitlines()]
+    assert lines[0] == {"status": "pulling manifest"}
+    assert lines[-1]["error"].startswith("manifest 127.0.0.1:9/library/x:latest: cannot reach 127.0.0.1:9")
+    collapsed = httpx.post(url + "/api/pull", json={**nowhere, "stream": False})
     assert collapsed.status_code == 500 and collapsed.headers["content-type"] == "application/json"
     with pytest.raises(ollama.ResponseError):
-        ollama.Client(host=url).pull("llama3.2")
-    assert httpx.post(url + "/api/push", json={"model": "me/x", "stream": False}).status_code == 500
+        ollama.Client(host=url).pull("127.0.0.1:9/library/x", insecure=True)
+    missing = httpx.post(url + "/api/push", json={"model": "me/x", "stream": False})
+    assert missing.status_code == 404
 
 
 def test_log_line_per_request(url: str, store: Path) -> None:

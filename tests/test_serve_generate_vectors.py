@@ -3,7 +3,8 @@ httpx against a real ``mfc serve``, with the models their fixtures create built 
 tiny GGUF files (no tensors: nothing here runs a model).  ``APPLIED`` are the cases
 answered before a model would run (request checks, capability errors, the unload
 shortcut, ``_debug_render_only``); ``NOT_APPLIED`` lists every other case and why (most
-define the runner's output: they need the stand-in backend of the next sitting)."""
+define the runner's output: they run with the stand-in runner of ``tests/standin.py`` in
+``test_serve_standin_vectors.py``, which replays every case of these files)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from vectors import load_json
 
 FILES = ("routes_debug.json", "routes_generate.json")
 
-STAND_IN = "the runner's output is defined by the case: needs the stand-in backend (next sitting)"
+STAND_IN = "the runner's output is defined by the case: runs with the stand-in in test_serve_standin_vectors.py"
 NOT_APPLIED = {
     **{
         f"{kind}.{case}.{mode}": STAND_IN
@@ -53,13 +54,13 @@ NOT_APPLIED = {
             "chat.think_streaming",
         )
     },
-    "chat.runner_status_error_nonstream": "a runner error carrying a status (503): needs the stand-in backend",
-    "chat.runner_status_error_stream": "a runner error carrying a status (429): needs the stand-in backend",
-    "generate.runner_status_error_nonstream": "a runner error carrying a status (503): needs the stand-in backend",
-    "generate.runner_status_error_stream": "a runner error carrying a status (429): needs the stand-in backend",
-    "chat.tools_logprobs": "logprobs are not served yet (next sitting)",
-    "generate.logprob_bytes": "logprobs are not served yet (next sitting)",
-    "chat.logprob_bytes": "logprobs are not served yet (next sitting)",
+    "chat.runner_status_error_nonstream": "a runner error carrying a status (503): runs in test_serve_standin_vectors.py",
+    "chat.runner_status_error_stream": "a runner error carrying a status (429): runs in test_serve_standin_vectors.py",
+    "generate.runner_status_error_nonstream": "a runner error carrying a status (503): runs in test_serve_standin_vectors.py",
+    "generate.runner_status_error_stream": "a runner error carrying a status (429): runs in test_serve_standin_vectors.py",
+    "chat.tools_logprobs": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
+    "generate.logprob_bytes": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
+    "chat.logprob_bytes": "the runner's logprobs are defined by the case: runs in test_serve_standin_vectors.py",
     "generate.image_generation_model": "image-generation models: mfc builds no model with the image capability",
 }
 

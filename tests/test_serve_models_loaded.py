@@ -67,21 +67,23 @@ def test_reuse_reload_and_keep_alive_zero(tmp_path: Path) -> None:
     assert len(made) == 2 and all(stand.closed for stand in made)
 
 
-def test_one_request_at_a_time_per_model(tmp_path: Path) -> None:
+def test_requests_share_a_model_and_a_reload_waits_for_those_in_flight(tmp_path: Path) -> None:
     made: list[Stand] = []
     order: list[str] = []
 
-    async def request(models: LoadedModels, tag: str) -> None:
-        async with models.use("m"):
+    async def request(models: LoadedModels, tag: str, options: dict[str, Any] | None = None) -> None:
+        async with models.use("m", options=options):
             order.append(f"{tag} in")
             await asyncio.sleep(0.05)
             order.append(f"{tag} out")
 
     async def run() -> None:
         models = registry(tmp_path, made)
-        await asyncio.gather(request(models, "a"), request(models, "b"))
+        await asyncio.gather(request(models, "a"), request(models, "b"))  # the runner decodes both at once
+        assert len(made) == 1
+        await asyncio.gather(request(models, "c"), request(models, "d", {"num_ctx": 512}))
         await models.close()
 
     asyncio.run(run())
-    assert order == ["a in", "a out", "b in", "b out"]
-    assert len(made) == 1 and made[0].closed  # close() unloads what is left
+    assert order == ["a in", "b in", "a out", "b out", "c in", "c out", "d in", "d out"]
+    assert len(made) == 2 and all(stand.closed for stand in made)  # close() unloads what is left

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +27,23 @@ FILES = ("routes.json", "routes_list.json", "routes_delete.json")
 
 #: The cases not replayed here, and why.
 NOT_APPLIED = {
-    "v1_models.empty": "the OpenAI layer (/v1) comes in the next sitting",
-    "v1_models.one_model": "the OpenAI layer (/v1) comes in the next sitting",
-    "v1_models.retrieve": "the OpenAI layer (/v1) comes in the next sitting",
-    "v1_models.matches_tags": "the OpenAI layer (/v1) comes in the next sitting",
-    "case_insensitive_names": "needs create, pull and push against a registry (not wired yet)",
+    "case_insensitive_names": "replayed against a real registry in test_serve_registry.py",
     "show.projector_info": "mfc build does not store a projector layer yet",
     "show.template_selected": "a GGUF's Jinja chat template as the runtime template: with the renderers",
     "show.copilot_basename_overwrite": "needs create with remote_host and info (remote stubs)",
     "show.copilot_basename_empty_info": "needs create with remote_host (remote stubs)",
     "wait_for_stream.unknown_error": "Go's untyped progress channel: mfc's streams carry only dicts and errors",
     "wait_for_stream.unknown_type": "Go's untyped progress channel: mfc's streams carry only dicts and errors",
-    **{f"normalize.{i}": "embedding normalisation: with /api/embed in the next sitting" for i in range(9)},
-    **{f"filter_think_tags.{i}": "chat history preprocessing: with /api/chat in the next sitting" for i in range(5)},
+    **{
+        f"normalize.{i}": "embedding normalisation is llama-cpp-python's, inside Runner.embed (no function to feed):"
+        " /api/embed's unit norms are checked in test_serve_embed.py and test_ollama_client.py"
+        for i in range(9)
+    },
+    **{
+        f"filter_think_tags.{i}": "runs through /api/chat in test_serve_standin_vectors.py"
+        " (and as a function in test_output_vectors.py)"
+        for i in range(5)
+    },
 }
 
 APPLIED = {
@@ -58,6 +64,10 @@ APPLIED = {
     "delete.duplicate_layers",
     "delete.cloud_suffix_maps_to_legacy_tag",
     "create.files_nonstream",  # in tests/test_serve_create.py, with routes_create.json
+    "v1_models.empty",
+    "v1_models.one_model",
+    "v1_models.retrieve",
+    "v1_models.matches_tags",
 }
 
 
@@ -164,6 +174,16 @@ def test_show(url: str) -> None:
     assert shown["model_info"]["general.parameter_count"] == case["expect"]["model_info['general.parameter_count']"]
 
 
+def test_v1_models_retrieve(url: str) -> None:
+    case = vector("routes.json", "v1_models.retrieve")
+    response = call(url, case["request"])
+    assert (response.status_code, response.headers["content-type"]) == (
+        case["expect"]["status"],
+        case["expect"]["content_type"],
+    )
+    assert case["expect"]["json"].items() <= response.json().items()
+
+
 def test_method_not_allowed(url: str) -> None:
     case = vector("routes.json", "method_not_allowed")
     assert call(url, case["request"]).status_code == case["expect"]["status"]
@@ -181,6 +201,38 @@ def test_tags_empty(tmp_path: Path) -> None:
         case["expect"]["content_type"],
     )
     assert response.json() == case["expect"]["body_json_exact"]
+
+
+def test_v1_models_empty_then_one_model(tmp_path: Path) -> None:
+    empty, one = vector("routes.json", "v1_models.empty"), vector("routes.json", "v1_models.one_model")
+    store = tmp_path / "store"
+    with running(store, tmp_path / "serve.log") as url:
+        response = call(url, empty["request"])
+        assert (response.status_code, response.headers["content-type"]) == (200, empty["expect"]["content_type"])
+        assert empty["expect"]["json"].items() <= response.json().items()
+        assert len(response.json()["data"]) == empty["expect"]["data_len"]  # [] (Ollama: null)
+        tiny_model(tmp_path / "m", store, "test-model")
+        response = call(url, one["request"])
+    assert (response.status_code, response.headers["content-type"]) == (200, one["expect"]["content_type"])
+    data = response.json()["data"]
+    assert len(data) == one["expect"]["data_len"]
+    assert (data[0]["id"], data[0]["owned_by"]) == (one["expect"]["data[0].id"], one["expect"]["data[0].owned_by"])
+
+
+def test_v1_models_match_tags(tmp_path: Path) -> None:
+    case = vector("routes_list.json", "v1_models.matches_tags")
+    store = tmp_path / "store"
+    for name, when in (("older-model", 1000), ("newer-model", 2000)):  # 00:16:40 and 00:33:20 of 1970-01-01
+        tiny_model(tmp_path / name, store, name)
+        os.utime(store / "manifests" / "registry.ollama.ai" / "library" / name / "latest", (when, when))
+    with running(store, tmp_path / "serve.log") as url:
+        tags, models = (call(url, request).json() for request in case["request"]["sequence"])
+    expect = case["expect"]
+    assert (len(tags["models"]), len(models["data"])) == (expect["tags_len"], expect["v1_data_len"])
+    for tag, model in zip(tags["models"], models["data"], strict=True):
+        assert model["id"] == tag["model"]
+        assert model["created"] == int(datetime.fromisoformat(tag["modified_at"]).timestamp())
+    assert models["data"][0]["id"] == expect["v1_data[0].id"]
 
 
 def manifests(store: Path) -> list[str]:

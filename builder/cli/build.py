@@ -43,6 +43,18 @@ from modelfile.errors import InputError
     help="Quantize the model layer to TYPE (any llama.cpp type: q4_K_M, Q8_0, IQ4_XS ...; see mfc quantize --list).",
 )
 @quantize_flags
+@click.option(
+    "--cache-from",
+    metavar="REF",
+    help="A registry repository (host/namespace/name; http://… for plain HTTP) holding a build cache: "
+    "conversions and quantizations found there are downloaded instead of done again.",
+)
+@click.option(
+    "--cache-to",
+    metavar="REF",
+    help="A registry repository where the conversions and quantizations this build does are pushed, "
+    "for other machines' --cache-from.  A cache that fails only costs time.",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @json_option
 def build_command(
@@ -60,6 +72,8 @@ def build_command(
     token_embedding_type: str | None,
     pure: bool,
     threads: int,
+    cache_from: str | None,
+    cache_to: str | None,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -101,7 +115,17 @@ def build_command(
             threads=threads,
         )
     printer = progress_printer(quiet=quiet or as_json)
-    result = build(source, model, store=store_root, progress=printer, dry_run=dry_run, link=link, quantize=quantize)
+    result = build(
+        source,
+        model,
+        store=store_root,
+        progress=printer,
+        dry_run=dry_run,
+        link=link,
+        quantize=quantize,
+        cache_from=cache_from,
+        cache_to=cache_to,
+    )
     printer.close()
     _report(result, as_json=as_json, dry_run=dry_run)
 

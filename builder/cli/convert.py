@@ -12,7 +12,7 @@ from builder.cli.options import echo_json, json_option
 @click.command("convert")
 @click.argument("folder", required=False, type=click.Path(file_okay=False), metavar="DIR")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="OUT.gguf", help="The GGUF file to write."
+    "-o", "--output", type=click.Path(dir_okay=False), metavar="OUT.gguf", help="The GGUF file to write (required)."
 )
 @click.option(
     "--outtype",
@@ -35,14 +35,23 @@ from builder.cli.options import echo_json, json_option
     metavar="BASE",
     help="The adapter's base model: a Hugging Face folder or a GGUF file.",
 )
+@click.option("--list", "list_archs", is_flag=True, help="List the architectures mfc converts and what each covers.")
 @json_option
 def convert_command(
-    folder: str | None, output: str, outtype: str | None, lora: str | None, base: str | None, as_json: bool
+    folder: str | None,
+    output: str | None,
+    outtype: str | None,
+    lora: str | None,
+    base: str | None,
+    list_archs: bool,
+    as_json: bool,
 ) -> None:
     """Convert the Hugging Face model in DIR (config.json, *.safetensors, tokenizer) to a
     GGUF file that llama.cpp and Ollama run.
 
-    Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3 and BERT/sentence-transformers.
+    Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3, BERT/sentence-transformers and
+    the mixtures of experts Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, Granite MoE, DeepSeek V3
+    and gpt-oss (see --list).
     Every safetensors header, tensor shape and weight is checked; nothing is written
     when anything is wrong.  With --lora DIR --base BASE, converts a PEFT LoRA adapter.
 
@@ -52,6 +61,11 @@ def convert_command(
     from builder import convert, convert_lora
     from builder.cli.progress import progress_printer
 
+    if list_archs:
+        _list(as_json)
+        return
+    if output is None:
+        raise click.UsageError("give -o OUT.gguf (the GGUF file to write)")
     if lora is None and folder is None:
         raise click.UsageError("give DIR (a model folder) or --lora DIR --base BASE")
     if lora is not None and (folder is not None or base is None):
@@ -87,3 +101,19 @@ def _summary(result: Any) -> dict[str, Any]:
         "pre_tokenizer": result.pre_tokenizer,
         "seconds": round(result.seconds, 3),
     }
+
+
+def _list(as_json: bool) -> None:
+    from builder import convertible_architectures
+
+    archs = convertible_architectures()
+    if as_json:
+        rows = [{"gguf": a.gguf, "classes": list(a.classes), "covers": a.covers, "experts": a.experts} for a in archs]
+        echo_json({"ok": True, "architectures": rows})
+        return
+    from builder.humanize import columns
+
+    table = [("GGUF", "HUGGING FACE CLASSES", "COVERS")]
+    table += [(a.gguf, ", ".join(a.classes), a.covers) for a in archs]
+    for line in columns(table):
+        click.echo(line)

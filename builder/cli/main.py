@@ -77,6 +77,29 @@ COMMANDS = {
         "serve_command",
         "Serve Ollama's REST API for the models in the store, until SIGINT or SIGTERM.",
     ),
+    "pull": LazyCommand(
+        "builder.cli.registry",
+        "pull_command",
+        "Pull the model NAME (host/namespace/model:tag) from its registry into the store.",
+    ),
+    "push": LazyCommand(
+        "builder.cli.registry", "push_command", "Push the stored model NAME (host/namespace/model:tag) to its registry."
+    ),
+    "login": LazyCommand(
+        "builder.cli.registry",
+        "login_command",
+        "Save credentials for the registry HOST, for pull, push and build caches.",
+    ),
+    "logout": LazyCommand(
+        "builder.cli.registry",
+        "logout_command",
+        "Forget the credentials `mfc login` saved for HOST (Docker's own are left alone).",
+    ),
+    "lsp": LazyCommand(
+        "builder.cli.lsp",
+        "lsp_command",
+        "Run the Modelfile language server (LSP) for editors, on standard input and output.",
+    ),
     "verify": LazyCommand(
         "builder.cli.verify",
         "verify_command",

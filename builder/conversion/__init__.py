@@ -14,5 +14,6 @@ require("convert", "converting Hugging Face checkpoints to GGUF", ConvertError, 
 
 from builder.conversion.converter import ConvertResult, convert  # noqa: E402
 from builder.conversion.lora import convert_lora  # noqa: E402
+from builder.conversion.supported import SupportedArchitecture, convertible_architectures  # noqa: E402
 
-__all__ = ["ConvertResult", "convert", "convert_lora"]
+__all__ = ["ConvertResult", "SupportedArchitecture", "convert", "convert_lora", "convertible_architectures"]

@@ -63,6 +63,17 @@ class Checkpoint:
             raise ConvertError(f"{tensor.path}: ended inside tensor {tensor.name} (was it truncated meanwhile?)")
         return data.reshape((last - first, *tensor.shape[1:]) if tensor.shape else ())
 
+    def raw(self, tensor: TensorRef, first: int, last: int) -> np.ndarray:
+        """Rows ``first:last`` of a tensor of any dtype as their bytes (uint8, one row of
+        bytes per row), read into a new array: for packed data such as MXFP4 blocks."""
+        row = (tensor.end - tensor.start) // max(tensor.rows, 1)
+        data = np.empty((last - first, row), dtype=np.uint8)
+        handle = self._file(tensor.path)
+        handle.seek(tensor.start + first * row)
+        if handle.readinto(data.data.cast("B")) != data.nbytes:
+            raise ConvertError(f"{tensor.path}: ended inside tensor {tensor.name} (was it truncated meanwhile?)")
+        return data
+
     def rows(self, tensor: TensorRef, first: int, last: int) -> np.ndarray:
         """Rows ``first:last`` of ``tensor`` as float32."""
         data = self.view(tensor, first, last)

@@ -4,9 +4,11 @@ gguf-py's writer lays out the header, the metadata and the tensor table; each te
 data is then produced by a ``StreamedTensor`` that reads its rows from the checkpoint
 (``readinto`` a fresh array, one slab at a time), transforms them (a row slab is
 always whole heads, for the q/k permutation), checks them, encodes them and appends
-them to the file.  Memory stays within one slab (16 MB of float32 rows) whatever the
-model's size.  The file is written under a temporary name and renamed at the end; on
-any failure it is removed.
+them to the file.  A tensor assembled from many checkpoint tensors (a mixture of
+experts' ``ffn_*_exps``: one expert after another along the first axis) is written
+part by part the same way, so it is never whole in memory either.  Memory stays within
+one slab (16 MB of float32 rows) whatever the model's size.  The file is written under
+a temporary name and renamed at the end; on any failure it is removed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import contextlib
 import errno
 import os
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +49,23 @@ class TensorJob:
     data: np.ndarray | None = None  # ... or computed (e.g. rope_freqs)
     transform: Transform | None = None
     row_block: int = 1  # slabs are multiples of this many rows
+    parts: tuple[TensorRef, ...] = ()  # ... or these, stacked along a new first axis
+    produce: Callable[[Checkpoint], Iterator[np.ndarray]] | None = None  # ... or encoded bytes, chunk by chunk
+
+    @property
+    def pieces(self) -> tuple[TensorJob, ...]:
+        """The job as jobs of one source each: itself, or one per stacked part (each
+        part's rows are transformed on their own, from row 0).
+
+        >>> from pathlib import Path
+        >>> part = TensorRef("e.0.w", "F32", (2, 3), Path("m.safetensors"), 0, 24)
+        >>> job = TensorJob("exps.weight", (2, 2, 3), T.F32, parts=(part, part))
+        >>> [(piece.shape, piece.source is part) for piece in job.pieces]
+        [((2, 3), True), ((2, 3), True)]
+        """
+        if not self.parts:
+            return (self,)
+        return tuple(replace(self, shape=self.shape[1:], source=part, parts=()) for part in self.parts)
 
     @property
     def nbytes(self) -> int:
@@ -65,6 +84,14 @@ class StreamedTensor:
         raise ConvertError("mfc writes little-endian GGUF only")
 
     def tofile(self, handle: IO[bytes]) -> None:
+        if self.job.produce is not None:  # already in the output type (e.g. MXFP4 blocks repacked)
+            for chunk in self.job.produce(self.checkpoint):
+                chunk.tofile(handle)
+            return
+        if self.job.parts:
+            for piece in self.job.pieces:  # one expert after another: one part's slab in memory
+                StreamedTensor(piece, self.checkpoint).tofile(handle)
+            return
         job = self.job
         if job.data is not None:
             self._write(handle, job.data.astype(np.float32), 0)

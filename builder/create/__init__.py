@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from builder.create.derived import plan_quantization
+from builder.create.derived import SharedCache, plan_quantization
 from builder.create.result import BuildResult
 from builder.create.rules import apply_create_rules
 from builder.create.session import BuildSession
@@ -38,6 +38,7 @@ from modelfile.parser import parse_file
 
 if TYPE_CHECKING:
     from builder.quantizer import QuantizeOptions
+    from builder.registry.cache import RegistryCache
 
 __all__ = ["BuildResult", "BuildSession", "build", "build_request"]
 
@@ -51,36 +52,51 @@ def build(
     dry_run: bool = False,
     link: bool = False,
     quantize: QuantizeOptions | str | None = None,
+    cache_from: str | None = None,
+    cache_to: str | None = None,
 ) -> BuildResult:
     """Build ``modelfile`` (a path or a parsed Modelfile) as ``name`` in ``store``.
 
     ``progress`` receives ``builder.events.Event``s as the build goes; ``dry_run``
     computes the result and writes nothing; ``link`` imports GGUF files by reflink or
     hard link; ``quantize`` (a type such as ``"q4_K_M"``, or ``QuantizeOptions``)
-    quantizes the model layers, once per source and options.  Raises ``BuildError``
+    quantizes the model layers, once per source and options.  ``cache_from`` and
+    ``cache_to`` name a registry repository used as a shared build cache
+    (``builder.registry.cache``): conversions and quantizations found there are not
+    done again, and those this build does are pushed there; the cache failing only
+    costs time (a warning).  Raises ``BuildError``
     (any OS error included, as one line naming the file), ``ModelfileError`` or
     ``ModelNameError``; a failed build leaves the store as it was."""
     parsed = modelfile if isinstance(modelfile, Modelfile) else parse_file(modelfile)
     target = parse_name(name)
     the_store = store if isinstance(store, Store) else Store(default_root(store))
+    shared = (_shared_cache(cache_from), _shared_cache(cache_to))
     try:
-        return _build(parsed, target, the_store, progress, dry_run, link, quantize)
+        return build_request(
+            create_request(parsed),
+            target,
+            the_store,
+            progress,
+            dry_run=dry_run,
+            link=link,
+            quantize=quantize,
+            shared=shared,
+        )
     except OSError as error:
         raise BuildError(f"{error.filename or the_store.root}: {error.strerror or error}") from None
+    finally:
+        for cache in shared:
+            if cache is not None:
+                cache.close()
 
 
-def _build(
-    modelfile: Modelfile,
-    target: ModelName,
-    store: Store,
-    progress: Progress | None,
-    dry_run: bool,
-    link: bool,
-    quantize: QuantizeOptions | str | None,
-) -> BuildResult:
-    return build_request(
-        create_request(modelfile), target, store, progress, dry_run=dry_run, link=link, quantize=quantize
-    )
+def _shared_cache(ref: str | None) -> RegistryCache | None:
+    """The registry build cache ``ref`` names (a bad name is the caller's error)."""
+    if not ref:
+        return None
+    from builder.registry.cache import RegistryCache as Cache  # only here: plain builds never load httpx
+
+    return Cache(ref)
 
 
 def build_request(
@@ -92,11 +108,12 @@ def build_request(
     dry_run: bool = False,
     link: bool = False,
     quantize: QuantizeOptions | str | None = None,
+    shared: tuple[SharedCache | None, SharedCache | None] = (None, None),
 ) -> BuildResult:
     """The steps, in Ollama's order, on one session, for a checked ``CreateRequest``:
     what ``build`` makes of a Modelfile, and ``builder.create.from_json`` of an
     ``/api/create`` body."""
-    session = BuildSession(store, progress, _options(quantize))
+    session = BuildSession(store, progress, _options(quantize), cache_from=shared[0], cache_to=shared[1])
     session.warnings += request.warnings
     try:
         if request.from_model is not None:
@@ -111,6 +128,8 @@ def build_request(
             plan_quantization(session)
         apply_create_rules(session, request)
         outcome = preview(session, request, target) if dry_run else write(session, request, target, link=link)
+        if outcome.written:
+            session.publish()
     finally:
         session.close()
     return _result(session, outcome)

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from builder.create.layer import (
     BlobSource,
@@ -41,9 +41,20 @@ from builder.manifest import ADAPTER, MODEL
 
 if TYPE_CHECKING:
     from builder.create.session import BuildSession
+    from builder.store import Store
 
 CONVERTED_SUFFIXES = (".json", ".safetensors", ".model", ".jinja", ".txt")
 CONVERTER_VERSION = "mfc-convert-1"  # bump when the converter's output for the same input changes
+
+
+class SharedCache(Protocol):
+    """A build cache shared between machines (``builder.registry.cache.RegistryCache``)."""
+
+    label: str
+
+    def fetch(self, kind: str, key: str, store: Store, report: Progress) -> str | None: ...
+
+    def publish(self, kind: str, key: str, digest: str, store: Store, report: Progress) -> None: ...
 
 
 class DerivedCache:
@@ -90,13 +101,13 @@ def converted_model(session: BuildSession, folder: Path) -> Planned:
     """``FROM ./hf-folder``: the GGUF converted by an earlier build from the same files
     (or its quantized result), else a conversion into a scratch file."""
     key = _inputs_key(session, folder, "model")
-    converted = session.converted.get(key)
+    converted = session.lookup("converted", key)
     if converted is not None and session.store.has_blob(converted):
         session.report(Event(f"using the GGUF converted before from {folder.name}"))
         return blob_layer(session, converted)
     opts = session.quantize
     if converted is not None and opts is not None:
-        quantized = session.quantized.get(opts.cache_key(converted))
+        quantized = session.lookup("quantized", opts.cache_key(converted))
         if quantized is not None and session.store.has_blob(quantized):
             session.report(Event(f"using the {opts.type.name} model quantized before from {folder.name}"))
             return blob_layer(session, quantized, final=True)
@@ -113,7 +124,7 @@ def converted_adapter(session: BuildSession, adapter: Path, base: Path) -> Plann
     """``ADAPTER ./peft-folder``: converted against ``base`` (a Hugging Face folder or the
     model's GGUF), or the result of an earlier build's conversion of the same files."""
     key = _inputs_key(session, adapter, f"adapter for {_base_identity(session, base)}")
-    known = session.converted.get(key)
+    known = session.lookup("converted", key)
     if known is not None and session.store.has_blob(known):
         return blob_layer(session, known)
 
@@ -189,7 +200,7 @@ def plan_quantization(session: BuildSession) -> None:
         planned = with_digest(session, planned)  # the digest keys the quantized result
         source = planned.source
         key = opts.cache_key(source.digest)
-        known = session.quantized.get(key)
+        known = session.lookup("quantized", key)
         if known is not None and session.store.has_blob(known):
             session.report(Event(f"using the {opts.type.name} model quantized before"))
             session.layers[index] = blob_layer(session, known, final=True)

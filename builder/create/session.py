@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.create.derived import DerivedCache
+from builder.create.derived import DerivedCache, SharedCache
 from builder.create.layer import BlobSource, ConvertedSource, FileSource, Planned, QuantizeSource
 from builder.errors import BuildError
 from builder.events import Event, Progress
 from builder.hashcache import HashCache
 from builder.manifest import MODEL, Config
 from builder.store import Store, hash_file
+from modelfile.errors import MfcError
 
 if TYPE_CHECKING:
     from builder.quantizer import QuantizeOptions
@@ -33,8 +34,19 @@ def _ignore(event: Event) -> None:
 class BuildSession:
     """One build in progress.  ``close()`` removes the scratch files it made."""
 
-    def __init__(self, store: Store, progress: Progress | None = None, quantize: QuantizeOptions | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        progress: Progress | None = None,
+        quantize: QuantizeOptions | None = None,
+        *,
+        cache_from: SharedCache | None = None,
+        cache_to: SharedCache | None = None,
+    ) -> None:
         self.store = store
+        self.cache_from = cache_from  # a registry's build cache, looked up before deriving
+        self.cache_to = cache_to  # where what this build derives is published
+        self.derived: list[tuple[str, str, str]] = []  # (kind, key, digest) made by this build
         self.report: Progress = progress or _ignore
         self.quantize = quantize
         self.hashes = HashCache(store.root)
@@ -71,6 +83,44 @@ class BuildSession:
         if isinstance(source, BlobSource):
             return self.store.blob_path(source.digest)
         raise BuildError(f"the {planned.media_type} layer is text, not a GGUF")
+
+    def lookup(self, kind: str, key: str) -> str | None:
+        """What an earlier build derived for ``key`` (``kind`` ``converted`` or
+        ``quantized``): the store's own cache, else the shared cache (``cache_from``),
+        whose result is downloaded into the store.  A shared cache that fails is a
+        warning, and is not asked again in this build."""
+        cache: DerivedCache = getattr(self, kind)
+        local = cache.get(key)
+        if self.cache_from is None or (local is not None and self.store.has_blob(local)):
+            return local
+        try:
+            found = self.cache_from.fetch(kind, key, self.store, self.report)
+        except (MfcError, OSError) as error:
+            self.warnings.append(f"build cache {self.cache_from.label}: {error}; building without it")
+            self.cache_from = None
+            return local
+        if found is None:
+            return local
+        cache.remember(key, found)
+        return found
+
+    def remember(self, kind: str, key: str, digest: str) -> None:
+        """Note what this build derived (saved with the manifest; published to
+        ``cache_to`` after it)."""
+        cache: DerivedCache = getattr(self, kind)
+        cache.remember(key, digest)
+        self.derived.append((kind, key, digest))
+
+    def publish(self) -> None:
+        """Push what this build derived to ``cache_to``; a failure is a warning."""
+        if self.cache_to is None:
+            return
+        for kind, key, digest in self.derived:
+            try:
+                self.cache_to.publish(kind, key, digest, self.store, self.report)
+            except (MfcError, OSError) as error:
+                self.warnings.append(f"build cache {self.cache_to.label}: {error}; the result was not shared")
+                return
 
     def models(self) -> list[Planned]:
         """The model layers planned so far."""

@@ -112,16 +112,16 @@ def _write_layer(session: BuildSession, planned: Planned, link: bool) -> tuple[P
         return planned, False
     if isinstance(source, QuantizeSource):
         digest, size, is_new = quantize_into_store(session, source)
-        session.quantized.remember(source.key, digest)
+        session.remember("quantized", source.key, digest)
         if source.converted_key:
-            session.converted.remember(source.converted_key, source.digest)
+            session.remember("converted", source.converted_key, source.digest)
         meta = read_gguf(store.blob_path(digest))
         return Planned(planned.media_type, BlobSource(digest, size), meta=meta), is_new
     if isinstance(source, ConvertedSource):  # a scratch file: linked in, not worth a hash cache entry
         digest, size, is_new = store.add_file(
             source.path, source.digest or None, link=True, progress=session.report, label=source.label
         )
-        session.converted.remember(source.key, digest)
+        session.remember("converted", source.key, digest)
         return replace(planned, source=BlobSource(digest, size)), is_new
     digest, size, is_new = store.add_file(source.path, source.digest or None, link=link, progress=session.report)
     _remember_file(session, source, digest)

@@ -13,7 +13,7 @@ Modules: ``factory`` (the app), ``routes/`` (a module per group of routes),
 (uvicorn), ``config`` (``ServerConfig``: ``OLLAMA_HOST``, origins, keep-alive, limits and
 the API key, read from the environment as Ollama reads them), ``durations`` (Go's
 durations), ``security`` (CORS, the Host check, the API key, as an ASGI middleware that
-``serve`` puts around the app).
+``serve`` puts around the app), ``openai/`` (the OpenAI layer's translations).
 """
 
 from __future__ import annotations

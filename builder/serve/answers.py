@@ -7,6 +7,14 @@ object for ``stream: false``.
 (['model', 'created_at', 'response', 'done'], False)
 >>> collapse([generate_line("m", "Hi"), {**generate_line("m", "!"), "done": True}])["response"]
 'Hi!'
+
+Log-probabilities (``logprobs: true``) ride on the line that carries their tokens'
+text, after ``done``; in a chat answer whose parser holds text back, on the next line
+it sends:
+
+>>> from builder.generation import Logprob
+>>> list(with_logprobs(generate_line("m", "Hi"), [Logprob("Hi", -0.5, (72, 105))]))
+['model', 'created_at', 'response', 'done', 'logprobs']
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from builder.generation import Done, Generation, TextChunk
+from builder.generation import Done, Generation, Logprob, TextChunk
 from builder.serve.pump import chunks
 from modelfile.output import ChatStream
 
@@ -67,44 +75,88 @@ def metrics(generation: Generation) -> dict[str, Any]:
     }
 
 
-async def generate_lines(model: str, stream: Any, *, context: Sequence[int] | None) -> AsyncIterator[dict[str, Any]]:
+def with_logprobs(line: dict[str, Any], logprobs: Sequence[Logprob | dict[str, Any]]) -> dict[str, Any]:
+    """``line`` with Ollama's ``logprobs`` (if any): last, except on a chat answer's
+    final line, where they come before the metrics."""
+    if not logprobs:
+        return line
+    entries = [entry if isinstance(entry, dict) else entry.to_dict() for entry in logprobs]
+    if "message" not in line or "total_duration" not in line:
+        return {**line, "logprobs": entries}
+    out: dict[str, Any] = {}
+    for key, value in line.items():
+        if key == "total_duration":
+            out["logprobs"] = entries
+        out[key] = value
+    return out
+
+
+async def generate_lines(
+    model: str, stream: Any, *, context: Sequence[int] | None, parser: ChatStream | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """The lines of a generate answer; ``context`` (the prompt's tokens) is returned with
-    the answer's on the final line unless ``None`` (raw mode)."""
+    the answer's on the final line unless ``None`` (raw mode).  ``parser``: the model's
+    builtin parser, which splits ``thinking`` off the ``response`` (and tool calls that
+    complete with the last chunk onto the final line)."""
+    pending: list[Logprob] = []  # of text the parser holds back
     async for chunk in chunks(stream):
         if isinstance(chunk, TextChunk):
-            yield generate_line(model, chunk.text)
+            pending += chunk.logprobs
+            if parser is None:
+                yield with_logprobs(generate_line(model, chunk.text), pending)
+                pending = []
+            elif (parsed := parser.feed(chunk.text)) is not None:
+                yield with_logprobs(_parsed_line(model, parsed.content, parsed.thinking), pending)
+                pending = []
         elif isinstance(chunk, Done):
             generation = chunk.generation
-            final = {**generate_line(model, ""), "done": True, "done_reason": generation.done_reason}
+            start, calls = generate_line(model, ""), []
+            if parser is not None and (last := parser.feed("", done=True)) is not None:
+                start = _parsed_line(model, last.content, last.thinking)
+                calls = [call.to_dict() for call in last.tool_calls]
+            final = {**start, "done": True, "done_reason": generation.done_reason}
             if context is not None:
                 final["context"] = [*context, *generation.tokens]
-            yield {**final, **metrics(generation)}
+            final.update(metrics(generation))
+            if calls:  # Ollama's generate keeps only the calls of the done chunk, without ids
+                final["tool_calls"] = [{"function": call["function"]} for call in calls]
+            yield with_logprobs(final, pending)
+
+
+def _parsed_line(model: str, response: str, thinking: str) -> dict[str, Any]:
+    line = generate_line(model, response)
+    return _after(line, "response", "thinking", thinking) if thinking else line
 
 
 async def chat_lines(model: str, stream: Any, parser: ChatStream | None) -> AsyncIterator[dict[str, Any]]:
     """The lines of a chat answer; ``parser`` splits thinking and tool calls off the
     content (``None``: everything is content)."""
+    pending: list[Logprob] = []  # of text the parser holds back
     async for chunk in chunks(stream):
         if isinstance(chunk, TextChunk):
+            pending += chunk.logprobs
             if parser is None:
-                yield chat_line(model, {"role": "assistant", "content": chunk.text})
+                yield with_logprobs(chat_line(model, {"role": "assistant", "content": chunk.text}), pending)
+                pending = []
             elif (line := parser.feed(chunk.text)) is not None:
-                yield chat_line(model, line.message())
+                yield with_logprobs(chat_line(model, line.message()), pending)
+                pending = []
         elif isinstance(chunk, Done):
             message: dict[str, Any] = {"role": "assistant", "content": ""}
             if parser is not None and (last := parser.feed("", done=True)) is not None:
                 message = last.message()
             generation = chunk.generation
             final = {**chat_line(model, message), "done": True, "done_reason": generation.done_reason}
-            yield {**final, **metrics(generation)}
+            yield with_logprobs({**final, **metrics(generation)}, pending)
 
 
 def collapse(lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The one object of ``stream: false``: texts concatenated, tool calls gathered, the
-    rest from the last line."""
+    """The one object of ``stream: false``: texts and logprobs concatenated, tool calls
+    gathered, the rest from the last line."""
     if not lines:
         return {"error": "no response"}
-    last = dict(lines[-1])
+    logprobs = [entry for line in lines for entry in line.get("logprobs", ())]
+    last = with_logprobs({key: value for key, value in lines[-1].items() if key != "logprobs"}, logprobs)
     if "response" in last:
         last["response"] = "".join(line.get("response", "") for line in lines)
         thinking = "".join(line.get("thinking", "") for line in lines)

@@ -5,7 +5,10 @@
 the default keep-alive (``OLLAMA_KEEP_ALIVE``), the scheduler's limits
 (``OLLAMA_NUM_PARALLEL``, ``OLLAMA_MAX_QUEUE``, ``OLLAMA_MAX_LOADED_MODELS``,
 ``OLLAMA_LOAD_TIMEOUT``, ``OLLAMA_CONTEXT_LENGTH``), the optional API key
-(``MFC_API_KEY``) and the request body limit (``MFC_MAX_BODY``), which Ollama does not have.
+(``MFC_API_KEY``) and the request body limit (``MFC_MAX_BODY``), which Ollama does not
+have, and how long a stopping server lets the open requests finish
+(``MFC_SHUTDOWN_GRACE``: a Go duration or seconds, 10 s unless set; negative waits for
+them however long they take).
 
 Ollama's rules, kept here: every value is trimmed of spaces, then of quote characters;
 an integer that does not parse falls back to its default (with a warning, in
@@ -255,12 +258,16 @@ def parse_byte_size(value: str) -> int | None:
 
 # ---- the configuration --------------------------------------------------------------------------
 
+#: How long a stopping server lets the open requests finish (nanoseconds).
+DEFAULT_SHUTDOWN_GRACE = 10 * 10**9
+
 
 @dataclass(frozen=True)
 class ServerConfig:
     """Everything ``mfc serve`` reads from the environment.  ``keep_alive`` and
     ``load_timeout`` are in nanoseconds (``FOREVER`` for "never unload" and "no
-    timeout"); ``context_length`` 0 is "the model's own"; ``num_parallel`` is at least 1 and
+    timeout"); ``context_length`` (the default ``num_ctx``) 0 is mfc's default, 4096;
+    ``num_parallel`` is at least 1 and
     ``max_loaded_models`` is resolved (0 means 3 on a CPU, as in Ollama); ``max_body`` is
     the request body limit in bytes (0: none); ``warnings``
     says which values were ignored.  The API key never appears in ``repr``."""
@@ -277,6 +284,7 @@ class ServerConfig:
     max_queue: int = 512
     max_loaded_models: int = 3
     max_body: int = DEFAULT_MAX_BODY
+    shutdown_grace: int = DEFAULT_SHUTDOWN_GRACE
     api_key: str | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -327,6 +335,7 @@ class ServerConfig:
             max_queue=number("OLLAMA_MAX_QUEUE", 512),
             max_loaded_models=number("OLLAMA_MAX_LOADED_MODELS", 0) or 3,
             max_body=DEFAULT_MAX_BODY if max_body is None else max_body,
+            shutdown_grace=_grace(env_value(environ, "MFC_SHUTDOWN_GRACE"), warnings),
             api_key=_api_key(environ.get("MFC_API_KEY", "") if api_key is None else api_key),
             warnings=tuple(warnings),
         )
@@ -355,9 +364,33 @@ class ServerConfig:
         return address is not None and address.is_loopback
 
     @property
+    def shutdown_grace_seconds(self) -> int | None:
+        """``shutdown_grace`` in whole seconds, rounded up (what uvicorn takes); ``None``
+        for "as long as they take".
+
+        >>> ServerConfig().shutdown_grace_seconds, ServerConfig(shutdown_grace=1).shutdown_grace_seconds
+        (10, 1)
+        """
+        return None if self.shutdown_grace >= FOREVER else -(-self.shutdown_grace // 10**9)
+
+    @property
     def keep_alive_seconds(self) -> float:
         """``keep_alive`` in seconds; ``math.inf`` for ``FOREVER``."""
         return float("inf") if self.keep_alive >= FOREVER else self.keep_alive / 10**9
+
+
+def _grace(text: str, warnings: list[str]) -> int:
+    """``MFC_SHUTDOWN_GRACE`` as ``OLLAMA_KEEP_ALIVE`` is read (a Go duration, else
+    seconds; negative is ``FOREVER``); 10 s when unset or invalid (with a warning).
+
+    >>> _grace("30s", []), _grace("2", []), _grace("-1", []) == FOREVER, _grace("soon", [])
+    (30000000000, 2000000000, True, 10000000000)
+    """
+    parsed = parse_keep_alive(text) if text else DEFAULT_SHUTDOWN_GRACE
+    if parsed is None:
+        warnings.append(f"invalid MFC_SHUTDOWN_GRACE {text!r}, using the default 10s")
+        return DEFAULT_SHUTDOWN_GRACE
+    return parsed
 
 
 def _api_key(value: str) -> str | None:

@@ -45,7 +45,7 @@ def _too_big(value: Any, kind: object) -> bool:
     return kind is int and isinstance(value, int) and not -(2**63) <= value < 2**63
 
 
-def _json_kind(value: Any, kind: object = None) -> str:
+def json_kind(value: Any, kind: object = None) -> str:
     """What Go's decoder calls a JSON value in its messages (an integer too big for an
     ``int`` field with its digits)."""
     if isinstance(value, bool):
@@ -80,7 +80,7 @@ class Shape:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            raise InvalidRequest(f"json: cannot unmarshal {_json_kind(body)} into Go value of type api.{self.name}")
+            raise InvalidRequest(f"json: cannot unmarshal {json_kind(body)} into Go value of type api.{self.name}")
         found = {}
         for key, value in body.items():
             kind = self.fields.get(key)
@@ -92,7 +92,7 @@ class Shape:
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)) or _too_big(value, kind):
                 where = f"Go struct field {self.name}.{key}"
                 go_type = _GO_TYPES[kind] if isinstance(kind, type) else "[]string"
-                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(value, kind)} into {where} of type {go_type}")
+                raise InvalidRequest(f"json: cannot unmarshal {json_kind(value, kind)} into {where} of type {go_type}")
             if key in self.items and isinstance(value, list):
                 self._check_items(key, value)
             found[key] = value
@@ -104,7 +104,7 @@ class Shape:
             wrong = not isinstance(item, kind) or (kind is not bool and isinstance(item, bool)) or _too_big(item, kind)
             if item is not None and wrong:
                 where = f"Go struct field {self.name}.{key}"
-                raise InvalidRequest(f"json: cannot unmarshal {_json_kind(item, kind)} into {where} of type {go_type}")
+                raise InvalidRequest(f"json: cannot unmarshal {json_kind(item, kind)} into {where} of type {go_type}")
 
 
 SHOW = Shape(
@@ -150,6 +150,7 @@ _RUN = {
     "keep_alive": object,
     "options": dict,
     "think": object,
+    "logprobs": bool,
     "top_logprobs": object,
     "_debug_render_only": bool,
 }
@@ -215,6 +216,15 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
       ...
     builder.serve.errors.InvalidRequest: invalid character '[' exceeded max depth
     """
+    return shape.check(parse_json(raw))
+
+
+def parse_json(raw: bytes) -> Any:
+    """The first JSON value of ``raw`` (``InvalidRequest`` in Go's words).
+
+    >>> parse_json(b' [1] {}')
+    [1]
+    """
     text = raw.decode("utf-8", errors="replace").lstrip(" \t\r\n")
     if not text:
         raise InvalidRequest("missing request body")
@@ -228,7 +238,7 @@ def parse_body(raw: bytes, shape: Shape) -> dict[str, Any]:
         raise InvalidRequest(f"invalid character {text[error.pos]!r} looking for beginning of value") from None
     except RecursionError:
         raise InvalidRequest(f"invalid character {_deepest_opening(text)!r} exceeded max depth") from None
-    return shape.check(value)
+    return value
 
 
 def _not_json(constant: str) -> Any:

@@ -10,6 +10,9 @@ in Go; ``FOREVER`` (Go's ``math.MaxInt64``) is "never unload".
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 from modelfile.errors import MfcError
 
@@ -182,3 +185,29 @@ def keep_alive_from_json(value: object) -> int | None:
     else:
         raise DurationError(f"Unsupported type: {_GO_TYPES.get(type(value), type(value).__name__)!r}")
     return FOREVER if nanoseconds < 0 else nanoseconds
+
+
+def request_timings(started: float, ready: float, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` (a final line, an embed answer) with Ollama's ``load_duration`` and
+    ``total_duration`` where it has them: from the request's start (``started``,
+    ``time.perf_counter()``) until its model was ready (``ready``: the load, the queue,
+    a reload's wait; next to nothing when the model was loaded), and until now.  The
+    runner's own figures would repeat its load on every request.
+
+    >>> timed_record = request_timings(1.0, 1.5, {"total_duration": 7, "load_duration": 7, "eval_count": 1})
+    >>> timed_record["load_duration"], timed_record["total_duration"] >= timed_record["load_duration"]
+    (500000000, True)
+    >>> request_timings(1.0, 1.5, {"done": True})
+    {'done': True}
+    """
+    if "load_duration" not in record:
+        return record
+    finished = time.perf_counter()
+    load = max(int((ready - started) * 1e9), 1)
+    return {**record, "total_duration": max(int((finished - started) * 1e9), load), "load_duration": load}
+
+
+async def timed(lines: AsyncIterator[dict[str, Any]], started: float, ready: float) -> AsyncIterator[dict[str, Any]]:
+    """``lines``, the final one's durations as ``request_timings`` gives them."""
+    async for line in lines:
+        yield request_timings(started, ready, line) if line.get("done") else line

@@ -2,7 +2,8 @@
 
 Each ``app(…)`` has its own ``Metrics`` (its own ``CollectorRegistry``, not
 prometheus-client's global one, so two applications in one process do not clash):
-requests by method, route and status, their durations by route, the loaded models
+requests by method, route and status, their durations by route, the loaded models, the
+requests queued for a model load and those waiting inside loaded models for a slot
 (counted when scraped), the tokens in and out of generate and chat, and their time to
 first token.  Routes are labelled by their path template (``/api/blobs/{digest}``),
 never the raw URL, and paths that match no route as ``other``, so the label set stays
@@ -13,8 +14,8 @@ small.
 >>> text = metrics.text().decode()
 >>> 'mfc_requests_total{method="GET",route="/api/tags",status="200"} 1.0' in text
 True
->>> "mfc_loaded_models 1.0" in text
-True
+>>> "mfc_loaded_models 1.0" in text, "mfc_queue_depth 0.0" in text
+(True, True)
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ OTHER = "other"
 
 
 class Metrics:
-    """The collectors of one application; ``loaded()`` counts its loaded models."""
+    """The collectors of one application; ``loaded()`` counts its loaded models,
+    ``queued()`` the requests in the scheduler's load queue, ``waiting()`` those waiting
+    for a slot of a loaded model."""
 
-    def __init__(self, loaded: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        loaded: Callable[[], int],
+        queued: Callable[[], int] = lambda: 0,
+        waiting: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "mfc_requests", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
@@ -45,6 +53,14 @@ class Metrics:
         )
         self.loaded = Gauge("mfc_loaded_models", "Models loaded now", registry=self.registry)
         self.loaded.set_function(lambda: float(loaded()))
+        self.queued = Gauge(
+            "mfc_queue_depth", "Requests waiting for a model to load (OLLAMA_MAX_QUEUE)", registry=self.registry
+        )
+        self.queued.set_function(lambda: float(queued()))
+        self.waiting = Gauge(
+            "mfc_waiting_requests", "Requests waiting for a slot of a loaded model", registry=self.registry
+        )
+        self.waiting.set_function(lambda: float(waiting()))
         self.tokens = Counter(
             "mfc_tokens", "Tokens of generate and chat requests", ["direction"], registry=self.registry
         )

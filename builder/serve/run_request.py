@@ -1,7 +1,7 @@
 """An ``/api/generate`` or ``/api/chat`` request, checked as Ollama's handlers check it,
 and the runner calls it makes: ``RunRequest.parse`` (the body's fields, typed),
-``open_stream`` (capability checks, then ``Runner.stream``) and ``chat_parser`` (the
-thinking and tool-call split of ``modelfile.output.ChatStream``).
+``open_stream`` (capability checks, then ``Runner.stream``) and ``chat_parser`` /
+``generate_parser`` (the thinking and tool-call split of ``modelfile.output.ChatStream``).
 
 >>> run = RunRequest.parse("m", {"prompt": "hi", "keep_alive": "1m", "format": "json"}, chat=False)
 >>> run.prompt, run.keep_alive, run.format, run.stream, run.empty
@@ -15,6 +15,7 @@ builder.serve.errors.ApiError: invalid format: "3"; expected "json" or a valid J
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,8 @@ from builder.serve.durations import keep_alive_from_json
 from builder.serve.encoding import go_quote
 from builder.serve.errors import ApiError, InvalidRequest
 from builder.show import ModelView, capabilities, load
-from modelfile.output import ChatStream
+from modelfile.output import ChatStream, filter_think_tags
+from modelfile.output.parsers import parser_for_name
 from modelfile.template import request_prompt
 from modelfile.template.request import DEFAULT_TEMPLATE
 
@@ -52,6 +54,8 @@ class RunRequest:
     suffix: str = ""
     template: str = ""
     debug_render_only: bool = False
+    logprobs: bool = False
+    top_logprobs: int = 0
     body: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +85,8 @@ class RunRequest:
             suffix=body.get("suffix", ""),
             template=body.get("template", ""),
             debug_render_only=body.get("_debug_render_only", False),
+            logprobs=bool(body.get("logprobs", False)),
+            top_logprobs=int(top_logprobs) if isinstance(top_logprobs, int | float) else 0,
             body=body,
         )
 
@@ -153,6 +159,8 @@ def check_images(run: RunRequest, capabilities: tuple[str, ...]) -> None:
 def render_prompt(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) -> str:
     """The prompt Ollama builds for ``run`` (``modelfile.template.request_prompt``)."""
     body = {key: value for key, value in run.body.items() if key in _PROMPT_KEYS}
+    if run.chat and isinstance(body.get("messages"), list):
+        body["messages"] = without_old_thinking(view, run.name, body["messages"])
     return request_prompt(
         body,
         template=view.template or DEFAULT_TEMPLATE,
@@ -178,10 +186,27 @@ def debug_info(view: ModelView, run: RunRequest, capabilities: tuple[str, ...]) 
     return info
 
 
+def without_old_thinking(view: ModelView, name: str, messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A chat's ``messages`` as Ollama puts them in the prompt: for the qwen3 family and
+    deepseek-r1, the assistant turns before the last user turn lose their thinking
+    (``modelfile.output.filter_think_tags``).
+
+    >>> from builder.manifest import Config
+    >>> view = ModelView(None, Config(model_family="qwen3"), None, None, {}, (), ())
+    >>> history = [{"role": "assistant", "content": "<think>hm</think>Hi"}, {"role": "user", "content": "?"}]
+    >>> without_old_thinking(view, "m", history)[0]["content"]
+    'Hi'
+    """
+    return filter_think_tags(messages, family=view.config.model_family, model=str(parse_name(name)))
+
+
 def open_stream(runner: Any, run: RunRequest) -> Any:
     """The runner's stream for ``run``: the model's own prompt path, or the prompt
     rendered here for raw mode, a request's template or a suffix."""
-    messages: str | list[dict[str, Any]] = list(run.messages) if run.chat else run.prompt
+    messages: str | list[dict[str, Any]] = run.prompt
+    if run.chat:
+        view = getattr(runner, "view", None)  # a stand-in runner may have none
+        messages = list(run.messages) if view is None else without_old_thinking(view, run.name, run.messages)
     rendered = None
     if run.raw or run.template or run.suffix:
         rendered = render_prompt(runner.view, run, tuple(runner.capabilities))
@@ -192,14 +217,49 @@ def open_stream(runner: Any, run: RunRequest) -> Any:
         format=run.format,
         system=run.system,
         rendered=rendered,
+        logprobs=run.logprobs,
+        top_logprobs=run.top_logprobs,
     )
 
 
 def chat_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
-    """The parser that splits thinking and tool calls off a chat answer (a Go TEMPLATE
-    model's); ``None`` for a model that has none (its content is sent as it comes)."""
+    """The parser that splits thinking and tool calls off a chat answer: the model's
+    builtin ``PARSER`` if it names one mfc has, else the one a Go TEMPLATE implies;
+    ``None`` for a model that has neither (its content is sent as it comes)."""
+    builtin = builtin_parser(runner, run)
+    if builtin is not None:
+        return builtin
     template = runner.view.template
     if template is None:
         return None
     names = [str(tool.get("function", {}).get("name", "")) for tool in run.tools if isinstance(tool, dict)]
     return ChatStream.for_template(template, tools=names, think=run.think, prompt=prompt)
+
+
+def generate_parser(runner: Any, run: RunRequest, prompt: str) -> ChatStream | None:
+    """The parser of a generate answer (none in raw mode): the model's builtin ``PARSER``,
+    else the thinking parser a Go TEMPLATE's think tags imply when thinking is on (Ollama's
+    generate splits thinking as chat does, and parses no tool calls); ``None``: the
+    answer is sent as it comes."""
+    builtin = builtin_parser(runner, run)
+    template = getattr(getattr(runner, "view", None), "template", None)
+    if builtin is not None or template is None or run.raw:
+        return builtin
+    thinking = ChatStream.for_template(template, tools=[], think=run.think, prompt=prompt)
+    return thinking if thinking.thinking is not None else None
+
+
+def builtin_parser(runner: Any, run: RunRequest) -> ChatStream | None:
+    """The model's builtin ``PARSER`` (Ollama's ``ParserForName``), started as Ollama
+    starts it: for chat with the request's tools, last message and ``think``; for
+    generate with ``think`` alone (none in raw mode).  ``None`` without one.  An answer
+    it cannot parse ends the request with its error (a 500 before the first line)."""
+    view = getattr(runner, "view", None)  # a stand-in runner may have none
+    parser = parser_for_name(view.config.parser) if view is not None and view.config.parser else None
+    if parser is None or (run.raw and not run.chat):
+        return None
+    if run.chat:
+        parser.init(list(run.tools) or None, run.messages[-1] if run.messages else None, run.think)
+    else:
+        parser.init(None, None, run.think)
+    return ChatStream.for_parser(parser)

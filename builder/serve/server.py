@@ -2,8 +2,9 @@
 API key come from a ``ServerConfig`` (``OLLAMA_HOST`` … read as Ollama reads them); the
 ``SecurityMiddleware`` (CORS, the Host check on loopback, the API key) wraps the app.
 One log line per request (``access_log``) on standard error; SIGINT and SIGTERM shut
-down gracefully (uvicorn stops accepting connections and lets the open requests
-finish)."""
+down gracefully: uvicorn stops accepting connections, the streams end with a last
+error line (``shutdown``), the other open requests get ``MFC_SHUTDOWN_GRACE`` (10 s) to
+finish, the models unload, and a SIGTERM ends the command with status 0."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from builder.serve.access_log import LOG
 from builder.serve.config import ServerConfig
 from builder.serve.factory import app
 from builder.serve.security import SecurityMiddleware, SecurityPolicy
+from builder.serve.shutdown import Stopping
 from builder.store import StoreLike
 
 
@@ -48,14 +50,22 @@ def serve(
     sock = _bind(host, port)
     policy = SecurityPolicy.from_config(settings, bound=sock.getsockname()[0])
     guarded = [Middleware(SecurityMiddleware, policy=policy), *middleware]
+    application = app(  # logs each request (AccessLog)
+        store,
+        middleware=guarded,
+        keep_alive=settings.keep_alive,
+        max_loaded_models=settings.max_loaded_models,
+        max_queue=settings.max_queue,
+        context_length=settings.context_length,
+        num_parallel=settings.num_parallel,
+    )
     server_config = uvicorn.Config(
-        # logs each request (AccessLog)
-        app(store, middleware=guarded, keep_alive=settings.keep_alive, max_body=settings.max_body),
+        application,
         host=host,
         port=port,
         access_log=False,  # AccessLog writes one line per request, with its duration
         log_level="debug" if verbose else "warning",
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     LOG.info(
         "mfc serve: listening on http://%s:%d%s",
@@ -68,9 +78,22 @@ def serve(
     # graceful stop ends the command normally (SIGINT stays an interrupt: exit 130).
     previous = signal.signal(signal.SIGTERM, lambda number, frame: None)
     try:
-        uvicorn.Server(server_config).run(sockets=[sock])
+        _Server(server_config, application.state.stopping).run(sockets=[sock])
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the application when it begins to stop (its streams
+    end then: ``builder.serve.shutdown``) before it waits for the open requests."""
+
+    def __init__(self, config: uvicorn.Config, stopping: Stopping) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.stopping.set()
+        await super().shutdown(sockets=sockets)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -4,16 +4,24 @@ and ``\\n`` per line, flushed line by line; an error after the first line is one
 into one answer: the first error (with its status), else the last object.
 
 ``progress_lines`` runs a long library call (a build) in a worker thread and yields the
-``Event``s it reports as they come, so that the event loop keeps serving meanwhile.
+``Event``s it reports as they come, so that the event loop keeps serving meanwhile;
+when the reader stops early (the client went away), the call is cancelled at its next
+report (``Cancelled`` is raised from its progress callback) and waited for, so that
+what it writes is finished or rolled back before the response ends.
+``until_disconnected`` cancels a handler's work when its client goes away before the
+response starts (Starlette does not).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
+import anyio
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from builder.events import Event, Progress
@@ -68,18 +76,29 @@ def _plain_json(value: dict[str, Any], status: int) -> Response:
     return Response(go_json(value), status_code=status, media_type="application/json")
 
 
+class Cancelled(MfcError):
+    """Raised from a long call's progress callback when nobody waits for its result any
+    more (the client went away): the call stops there, as a failure would stop it."""
+
+    code = "canceled"
+
+
 async def progress_lines(work: Callable[[Progress], object]) -> AsyncIterator[dict[str, Any]]:
     """Run ``work(progress)`` in a worker thread; yield each ``Event`` it reports, as
     Ollama's status object, as soon as it is reported, then end (or raise what ``work``
-    raised: an ``MfcError`` as it is, anything else as a one-line 500)."""
+    raised: an ``MfcError`` as it is, anything else as a one-line 500).  Closed or
+    cancelled before the end, it cancels ``work`` at its next report and waits for it."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    cancelled = threading.Event()
 
     def send(item: tuple[str, Any]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone (shut down): nobody listens
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
     def report(event: Event) -> None:
+        if cancelled.is_set():
+            raise Cancelled("the client went away: the work was cancelled")
         send(("event", event.to_dict()))
 
     def run() -> None:
@@ -91,14 +110,47 @@ async def progress_lines(work: Callable[[Progress], object]) -> AsyncIterator[di
             send(("done", None))
 
     done = loop.run_in_executor(None, run)
-    while True:
-        kind, value = await queue.get()
-        if kind == "event":
-            yield value
-            continue
-        await done
-        if kind == "done":
-            return
-        if isinstance(value, MfcError):
-            raise value
-        raise ApiError(500, f"internal error: {type(value).__name__}: {value}", code="internal-error")
+    try:
+        while True:
+            kind, value = await queue.get()
+            if kind == "event":
+                yield value
+                continue
+            await done
+            if kind == "done":
+                return
+            if isinstance(value, MfcError):
+                raise value
+            raise ApiError(500, f"internal error: {type(value).__name__}: {value}", code="internal-error")
+    finally:
+        if not done.done():
+            cancelled.set()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([done])
+
+
+T = TypeVar("T")
+
+
+async def until_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """``await work``, cancelled (``ClientDisconnect``: Ollama's 499) if the client of
+    ``request`` goes away first.  The request's body must have been read."""
+    task = asyncio.ensure_future(work)
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone = True
+        task.cancel()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if gone:
+            raise ClientDisconnect from None
+        raise
+    finally:
+        watcher.cancel()

@@ -10,6 +10,7 @@ unassigned code points) is dropped without a word.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 
 from modelfile.go._unicode15 import NONPRINTABLE_RANGES
@@ -19,6 +20,7 @@ INVISIBLE = "\x00"
 
 _STRUCTURAL = {0x09, 0x0A, 0x0D}  # tab, LF, CR: structure, not dropped
 _STARTS = [first for first, _ in NONPRINTABLE_RANGES]
+_ASCII_DROPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what _dropped_code_point drops below 128
 
 
 def _dropped_code_point(cp: int) -> bool:
@@ -32,8 +34,16 @@ def mask_dropped(text: str) -> str:
     """Replace every character Ollama drops by ``INVISIBLE``, keeping offsets.
 
     Only the distinct characters of the text are looked up, so the cost is one pass
-    of ``set`` and one of ``str.translate``.
+    of ``set`` and one of ``str.translate``; ASCII text (most of every Modelfile: the
+    parser masks each value again) is one regular-expression search.
+
+    >>> mask_dropped("a\\u200bb\\x7f\\tc"), mask_dropped("plain text")
+    ('a\\x00b\\x00\\tc', 'plain text')
+    >>> all(is_dropped(chr(c)) == (mask_dropped(chr(c)) == INVISIBLE) for c in range(128))  # the ASCII path agrees
+    True
     """
+    if text.isascii():
+        return _ASCII_DROPPED.sub(INVISIBLE, text) if _ASCII_DROPPED.search(text) else text
     dropped = {ord(ch): 0 for ch in set(text) if _dropped_code_point(ord(ch))}
     return text.translate(dropped) if dropped else text
 

@@ -9,6 +9,7 @@ tensors need (the Llama q/k permutation, Gemma's norm + 1).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import ClassVar
 
@@ -30,6 +31,7 @@ class Architecture:
     names: ClassVar[tuple[str, ...]] = ()
     arch: ClassVar[gguf.MODEL_ARCH]
     causal: ClassVar[bool] = True
+    covers: ClassVar[str] = ""  # what the conversion handles, for ``mfc convert --list``
 
     def __init__(self, config: HFConfig, checkpoint: Checkpoint) -> None:
         self.config, self.checkpoint = config, checkpoint
@@ -186,28 +188,47 @@ class Architecture:
             found.append((tensor, renamed))
         return found
 
+    def sources(self) -> list[tuple[tuple[TensorRef, ...], str]]:
+        """Each output tensor's checkpoint tensors (one, or the experts a mixture of
+        experts stacks into one) and the name the map knows it by."""
+        return [((tensor,), renamed) for tensor, renamed in self.included()]
+
+    def job(self, parts: tuple[TensorRef, ...], renamed: str, outtype: str) -> TensorJob:
+        """One output tensor, named, typed and shape-checked; several parts are stacked
+        along a new first axis (they must agree in shape and dtype)."""
+        name = self.gguf_name(renamed)
+        first = parts[0]
+        for part in parts[1:]:
+            if (part.shape, part.dtype) != (first.shape, first.dtype):
+                raise ConvertError(
+                    f"{part.path}: tensor {part.name} is {part.dtype} {list(part.shape)}, but "
+                    f"{first.name} is {first.dtype} {list(first.shape)}: experts stacked into {name} must agree"
+                )
+        shape = (len(parts), *first.shape) if len(parts) > 1 else first.shape
+        expected = self.expected_shape(name)
+        if expected is not None and shape != expected:
+            if len(parts) == 1 and math.prod(shape) == math.prod(expected) and shape[0] == 1:
+                shape = expected  # a (1, n) row llama.cpp reads as (n,), e.g. Qwen2-MoE's shared expert gate
+            else:
+                what = f"tensor {first.name}" if len(parts) == 1 else f"{len(parts)} experts like {first.name}"
+                raise ConvertError(
+                    f"{first.path}: {what} {'has' if len(parts) == 1 else 'make'} shape {list(shape)}, "
+                    f"but config.json implies {list(expected)}"
+                )
+        transform, row_block = self.transform(name, first)
+        return TensorJob(
+            name,
+            shape,
+            tensor_type(name, shape, outtype),
+            None if len(parts) > 1 else first,
+            transform=transform,
+            row_block=row_block,
+            parts=parts if len(parts) > 1 else (),
+        )
+
     def jobs(self, outtype: str) -> list[TensorJob]:
         """Every output tensor, named, typed and shape-checked, in the checkpoint's order."""
-        jobs: list[TensorJob] = []
-        for tensor, renamed in self.included():
-            name = self.gguf_name(renamed)
-            expected = self.expected_shape(name)
-            if expected is not None and tensor.shape != expected:
-                raise ConvertError(
-                    f"{tensor.path}: tensor {tensor.name} has shape {list(tensor.shape)}, but "
-                    f"config.json implies {list(expected)}"
-                )
-            transform, row_block = self.transform(name, tensor)
-            jobs.append(
-                TensorJob(
-                    name,
-                    tensor.shape,
-                    tensor_type(name, tensor.shape, outtype),
-                    tensor,
-                    transform=transform,
-                    row_block=row_block,
-                )
-            )
+        jobs = [self.job(parts, renamed, outtype) for parts, renamed in self.sources()]
         jobs += self.extra_jobs(outtype)
         present = {job.name for job in jobs}
         missing = [name for name in self.required() if name not in present]

@@ -19,6 +19,7 @@ DROPPED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
 
 class Bert(Architecture):
     names = ("BertModel", "BertForMaskedLM", "BertForSequenceClassification")
+    covers = "BERT and sentence-transformers encoders: WordPiece, the pooling sentence-transformers applies"
     arch = MODEL_ARCH.BERT
     causal = False
 

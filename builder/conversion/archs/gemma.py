@@ -23,6 +23,7 @@ def plus_one(rows: np.ndarray, first: int) -> np.ndarray:
 
 class Gemma(Architecture):
     names = ("GemmaForCausalLM",)
+    covers = "Gemma: 1 + w norm weights made w, tied embeddings (a saved lm_head dropped)"
     arch = MODEL_ARCH.GEMMA
 
     def metadata(self, writer: GGUFWriter) -> None:
@@ -51,6 +52,7 @@ class Gemma(Architecture):
 
 class Gemma2(Gemma):
     names = ("Gemma2ForCausalLM",)
+    covers = "Gemma 2: Gemma plus the extra norms, logit soft-capping and sliding-window attention"
     arch = MODEL_ARCH.GEMMA2
 
     def metadata(self, writer: GGUFWriter) -> None:

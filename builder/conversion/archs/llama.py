@@ -9,6 +9,7 @@ Llama 3.1's rope scaling becomes a ``rope_freqs`` tensor.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 from gguf import GGUFWriter
@@ -43,7 +44,8 @@ def permute_rows(head_rows: int) -> RowPermutation:
 
 
 class Llama(Architecture):
-    names = ("LlamaForCausalLM", "MistralForCausalLM", "LLaMAForCausalLM")
+    names: ClassVar[tuple[str, ...]] = ("LlamaForCausalLM", "MistralForCausalLM", "LLaMAForCausalLM")
+    covers = "Llama and Mistral: q/k rows permuted to llama.cpp's rotary pairs, Llama 3.1 rope scaling"
     arch = MODEL_ARCH.LLAMA
 
     def metadata(self, writer: GGUFWriter) -> None:

@@ -21,6 +21,7 @@ from builder.errors import ConvertError
 
 class Phi3(Architecture):
     names = ("Phi3ForCausalLM",)
+    covers = "Phi-3: q/k/v and gate/up kept fused, longrope factors as two F32 tensors"
     arch = MODEL_ARCH.PHI3
 
     def metadata(self, writer: GGUFWriter) -> None:

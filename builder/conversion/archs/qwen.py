@@ -5,6 +5,7 @@ normalises q and k per head and may set its own head size."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from gguf import GGUFWriter
 from gguf.constants import MODEL_ARCH
@@ -14,7 +15,8 @@ from builder.conversion.archs.pooling import pooling_type
 
 
 class Qwen2(Architecture):
-    names = ("Qwen2ForCausalLM", "Qwen2Model")
+    names: ClassVar[tuple[str, ...]] = ("Qwen2ForCausalLM", "Qwen2Model")
+    covers = "Qwen2 and Qwen2.5: q/k/v biases; Qwen2Model embedders with their pooling"
     arch = MODEL_ARCH.QWEN2
 
     def metadata(self, writer: GGUFWriter) -> None:
@@ -31,7 +33,8 @@ class Qwen2(Architecture):
 
 
 class Qwen3(Qwen2):
-    names = ("Qwen3ForCausalLM", "Qwen3Model")
+    names: ClassVar[tuple[str, ...]] = ("Qwen3ForCausalLM", "Qwen3Model")
+    covers = "Qwen3: per-head q/k norms, its own head size; Qwen3Model embedders with their pooling"
     arch = MODEL_ARCH.QWEN3
 
     def metadata(self, writer: GGUFWriter) -> None:

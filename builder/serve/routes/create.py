@@ -5,7 +5,8 @@ The handler decodes the body, has the library check it (``builder.parse_create``
 Ollama's 400s, before anything is written) and build it (``builder.create_model``, the
 build session of ``mfc build``) in a worker thread, and streams the build's statuses as
 NDJSON, ``{"status":"success"}`` last; ``stream: false`` answers with that last object
-only, or with the error and its status."""
+only, or with the error and its status.  A client that goes away cancels the build (at
+its next progress report); the build is atomic, so the store stays as it was."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import builder
 from builder.events import Progress
 from builder.serve.decoding import CREATE, read_body
 from builder.serve.routes import store_of
-from builder.serve.streaming import progress_lines, stream_response
+from builder.serve.streaming import progress_lines, stream_response, until_disconnected
 
 
 async def create(request: Request) -> Response:
@@ -28,7 +29,7 @@ async def create(request: Request) -> Response:
     def work(progress: Progress) -> object:
         return builder.create_model(spec, store=store, progress=progress)
 
-    return await stream_response(progress_lines(work), stream=spec.stream, prime=True)
+    return await until_disconnected(request, stream_response(progress_lines(work), stream=spec.stream, prime=True))
 
 
 ROUTES = [Route("/api/create", create, methods=["POST"])]

@@ -5,6 +5,7 @@ shapes, texts and statuses (ollama-api.md §7): the runner's failures are 400 on
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from starlette.routing import Route
 from builder.errors import RunError
 from builder.names import name_problem
 from builder.serve.decoding import EMBED, EMBEDDINGS, model_field, read_body
-from builder.serve.durations import keep_alive_from_json
+from builder.serve.durations import keep_alive_from_json, request_timings
 from builder.serve.encoding import GoJSONResponse, go_quote
 from builder.serve.errors import ApiError, InvalidRequest, ollama_errors
 from builder.serve.routes.generation import models_of
@@ -39,7 +40,12 @@ def embed_inputs(value: Any) -> list[str]:
 
 async def embed(request: Request) -> Response:
     """Ollama's ``/api/embed``."""
-    body = await read_body(request, EMBED)
+    return GoJSONResponse(await embed_answer(request, await read_body(request, EMBED)))
+
+
+async def embed_answer(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The answer of ``/api/embed`` to its decoded ``body`` (``decoding.EMBED``), as a
+    dict; the OpenAI layer's ``/v1/embeddings`` sends it in its own shape."""
     name = model_field(body)
     if not name:
         raise ApiError(404, "model '' not found", code="model-not-found")
@@ -47,8 +53,8 @@ async def embed(request: Request) -> Response:
     keep_alive = keep_alive_from_json(body.get("keep_alive"))
     result = await _embed(request, name, body, keep_alive, texts, status=400, normalize=True)
     if not texts:
-        return GoJSONResponse({"model": name, "embeddings": []})
-    return GoJSONResponse({**result, "model": name})
+        return {"model": name, "embeddings": []}
+    return {**result, "model": name}
 
 
 async def embeddings(request: Request) -> Response:
@@ -76,6 +82,7 @@ async def _embed(
 ) -> dict[str, Any]:
     """The runner's ``Embeddings`` for ``texts`` as a dict (``{}`` when there are none:
     the model is only loaded)."""
+    started = time.perf_counter()
     if name_problem(name):
         raise InvalidRequest("invalid model name")
     models = models_of(request)
@@ -84,6 +91,7 @@ async def _embed(
         await run_in_threadpool(check_model, models.store, name)
     options = body.get("options")
     async with models.use(name, options=options, keep_alive=keep_alive) as runner:
+        ready = time.perf_counter()
         if not texts:
             return {}
         dimensions = body.get("dimensions")
@@ -94,8 +102,7 @@ async def _embed(
             )
         except RunError as error:
             raise ApiError(status, str(error), code=error.code) from None
-    answer: dict[str, Any] = result.to_dict()
-    return answer
+    return request_timings(started, ready, result.to_dict())
 
 
 ROUTES = [
