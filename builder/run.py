@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -41,6 +42,8 @@ from builder.store import StoreLike, as_store
 from builder.streaming import GenerationStream, Request, Signal
 from modelfile.gguf_metadata import GGUFError, read_metadata
 from modelfile.go.fmt import go_quote
+
+MAX_THREADS = 2048  # far more than any machine has; llama.cpp aborts the process on huge counts
 
 Format = str | Mapping[str, Any] | None
 
@@ -159,14 +162,15 @@ class Runner:
         llama_log.take_errors()
         settings: dict[str, Any] = {
             "n_ctx": num_ctx,
-            "n_batch": int(self.options.get("num_batch", 512)),
+            "n_batch": min(int(self.options.get("num_batch", 512)), num_ctx),  # Ollama's runner: at most num_ctx
             "n_gpu_layers": int(self.options.get("num_gpu", -1)),
-            "last_n_tokens_size": num_ctx if repeat_last_n == -1 else max(repeat_last_n, 0),
+            "last_n_tokens_size": num_ctx if repeat_last_n == -1 else min(max(repeat_last_n, 0), num_ctx),
             "embedding": embedding,
             "verbose": verbose,
         }
         if int(self.options.get("num_thread", 0)) > 0:
             settings["n_threads"] = int(self.options["num_thread"])
+        self._check_load_numbers(settings)
         if "use_mmap" in self.options:
             settings["use_mmap"] = bool(self.options["use_mmap"])
         if "main_gpu" in self.options:
@@ -177,6 +181,20 @@ class Runner:
             return Llama(model_path=str(self.model_path), **settings)
         except (ValueError, RuntimeError) as error:
             raise RunError(f"cannot load {self.name}: {llama_log.reason(error)}") from None
+
+    def _check_load_numbers(self, settings: Mapping[str, Any]) -> None:
+        """Numbers llama.cpp would abort the whole process on (it runs in the server's
+        process, not in a runner of its own as in Ollama) are a ``RunError`` instead."""
+        problems = {
+            "num_ctx": not 0 < settings["n_ctx"] < 2**31,
+            "num_batch": not 0 < settings["n_batch"] < 2**31,
+            "num_gpu": not -(2**31) <= settings["n_gpu_layers"] < 2**31,
+            "num_thread": not 0 < settings.get("n_threads", 1) <= MAX_THREADS,
+        }
+        for name, bad in problems.items():
+            if bad:
+                value = self.options.get(name)
+                raise RunError(f"cannot load {self.name}: option {name} {value} is outside what llama.cpp takes")
 
     def _prompt_format(self) -> PromptFormat:
         if self.view.template is not None:
@@ -312,6 +330,8 @@ class Runner:
         self.require(action)
         effective = self.check_options(options)
         grammar = _grammar(format)
+        if grammar is not None and not _parses(self.llm, grammar):
+            raise RunError("invalid format: llama.cpp cannot parse the grammar of this JSON schema")
         prompt = self.prompt_for(new, tools, system=system) if rendered is None else rendered
         tokens = self.tokenize(prompt)
         if len(tokens) >= self.num_ctx:
@@ -417,7 +437,58 @@ def _grammar(format: Format) -> Any:  # noqa: A002
         return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
     if isinstance(format, Mapping):
         try:
+            repetitions = _repetitions(format)
+        except RecursionError:
+            raise RunError("invalid format: the JSON schema cannot be followed: it nests too deep") from None
+        if repetitions > MAX_REPETITIONS:
+            raise RunError(
+                f"invalid format: the JSON schema asks for {repetitions} repetitions in all, more than "
+                f"{MAX_REPETITIONS} (llama.cpp's grammar spells out each one)"
+            )
+        try:
             return LlamaGrammar.from_json_schema(json.dumps(format), verbose=False)
         except Exception as error:  # noqa: BLE001 - the schema converter raises plain Exception
             raise RunError(f"invalid format: the JSON schema cannot be followed: {error}") from None
     raise RunError(f'invalid format: {go_quote(json.dumps(format))}; expected "json" or a valid JSON Schema object')
+
+
+def _parses(llm: Any, grammar: Any) -> bool:
+    """Whether llama.cpp parses the grammar (a ``LlamaGrammar``): llama-cpp-python adds a
+    grammar it cannot parse to its sampler chain as a null pointer, which crashes the
+    process (``{"enum": []}`` gives ``root ::=`` and nothing)."""
+    import llama_cpp
+
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
+    if not sampler:
+        return False
+    llama_cpp.llama_sampler_free(sampler)
+    return True
+
+
+#: The bounds a ``format`` schema may ask for in all: llama.cpp's grammar writes out each
+#: repetition, so ``{"minLength": 1000000000}`` would take the machine's memory.
+MAX_REPETITIONS = 10_000
+_BOUNDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains")
+_QUANTIFIER = re.compile(r"\{\s*([0-9]+)\s*(?:,\s*([0-9]*)\s*)?\}")
+
+
+def _repetitions(schema: Any) -> int:
+    """The repetitions a JSON schema's bounds and its patterns' ``{m,n}`` add up to.
+
+    >>> _repetitions({"type": "array", "maxItems": 3, "items": {"type": "string", "pattern": "^a{2,5}$"}})
+    8
+    """
+    if isinstance(schema, list):
+        return sum(_repetitions(item) for item in schema)
+    if not isinstance(schema, Mapping):
+        return 0
+    total = 0
+    for key, value in schema.items():
+        if key in _BOUNDS and isinstance(value, int | float) and not isinstance(value, bool):
+            total += int(min(max(value, 0), 2**63))
+        elif key == "pattern" and isinstance(value, str):
+            total += sum(int(high or low) for low, high in _QUANTIFIER.findall(value))
+        else:
+            total += _repetitions(value)
+    return total

@@ -1,8 +1,9 @@
 """A real ``mfc serve`` process on loopback for tests, and the small stores it serves.
 
 ``running(store)`` starts ``mfc serve --port <free port> --store <store>`` as a
-subprocess, waits until ``/`` answers, yields its base URL, and terminates it (SIGTERM)
-at the end, checking that it stopped cleanly."""
+subprocess, waits until ``/`` answers, yields its base URL (a ``Served``: a ``str``
+that also knows the server's ``pid``), and terminates it (SIGTERM) at the end,
+checking that it stopped cleanly."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ from ggufs import write_gguf
 import builder
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class Served(str):
+    """A running server's base URL, with the server process's id in ``pid``."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int) -> Served:
+        served = super().__new__(cls, url)
+        served.pid = pid
+        return served
 
 
 def free_port() -> int:
@@ -49,13 +61,13 @@ def running(
     env: dict[str, str] | None = None,
     key: str | None = None,
     address: str | None = None,
-) -> Iterator[str]:
+) -> Iterator[Served]:
     """``mfc serve`` on ``store`` (with ``options`` and the variables ``env`` added to
     this process's; ``key``: the API key it requires, for the readiness probe): its
     base URL while the block runs.  ``address``: where the server is told (by ``env`` or
     ``options``) to listen; else ``--port`` a free port on 127.0.0.1."""
     with serving_process(store, log, *options, env=env, key=key, address=address) as (url, process):
-        yield url
+        yield Served(url, process.pid)
     assert process.returncode == 0, f"mfc serve ended with {process.returncode} after SIGTERM: {log.read_text()}"
 
 

@@ -244,10 +244,13 @@ def _digests(value: Any, field_name: str) -> dict[str, str]:
 
 
 def _valid_path(name: str) -> bool:
-    """Go's ``fs.ValidPath``: relative, slash-separated, no empty, ``.`` or ``..`` part."""
+    """Go's ``fs.ValidPath``: relative, slash-separated, no empty, ``.`` or ``..`` part;
+    and (stricter) no backslash and no NUL, which no file name can hold."""
     if name == ".":
         return True
-    return bool(name) and "\\" not in name and all(part not in ("", ".", "..") for part in name.split("/"))
+    if not name or "\\" in name or "\x00" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def _check_info(info: Any) -> None:

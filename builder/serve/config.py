@@ -4,10 +4,11 @@
 (``MFC_HOST``, else ``OLLAMA_HOST``), the allowed browser origins (``OLLAMA_ORIGINS``),
 the default keep-alive (``OLLAMA_KEEP_ALIVE``), the scheduler's limits
 (``OLLAMA_NUM_PARALLEL``, ``OLLAMA_MAX_QUEUE``, ``OLLAMA_MAX_LOADED_MODELS``,
-``OLLAMA_LOAD_TIMEOUT``, ``OLLAMA_CONTEXT_LENGTH``), the
-optional API key (``MFC_API_KEY``, which Ollama does not have) and how long a stopping
-server lets the open requests finish (``MFC_SHUTDOWN_GRACE``: a Go duration or
-seconds, 10 s unless set; negative waits for them however long they take).
+``OLLAMA_LOAD_TIMEOUT``, ``OLLAMA_CONTEXT_LENGTH``), the optional API key
+(``MFC_API_KEY``) and the request body limit (``MFC_MAX_BODY``), which Ollama does not
+have, and how long a stopping server lets the open requests finish
+(``MFC_SHUTDOWN_GRACE``: a Go duration or seconds, 10 s unless set; negative waits for
+them however long they take).
 
 Ollama's rules, kept here: every value is trimmed of spaces, then of quote characters;
 an integer that does not parse falls back to its default (with a warning, in
@@ -236,6 +237,25 @@ def parse_uint(value: str) -> int | None:
     return int(value)
 
 
+#: The largest request body a JSON route reads (``MFC_MAX_BODY``): room for a chat
+#: request carrying several base64 images.  Blob uploads are not limited by it.
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+_BYTE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+def parse_byte_size(value: str) -> int | None:
+    """A size in bytes: digits with an optional unit (``KB``, ``KiB``, ``MB``, ``MiB``,
+    ``GB``, ``GiB``, any case); None if it is not one.
+
+    >>> parse_byte_size("1048576"), parse_byte_size("32MiB"), parse_byte_size("2 kb"), parse_byte_size("x")
+    (1048576, 33554432, 2000, None)
+    """
+    match = re.fullmatch(r"([0-9]{1,19})\s*([a-zA-Z]*)", value.strip())
+    if match is None or match.group(2).lower() not in _BYTE_UNITS:
+        return None
+    return int(match.group(1)) * _BYTE_UNITS[match.group(2).lower()]
+
+
 # ---- the configuration --------------------------------------------------------------------------
 
 #: How long a stopping server lets the open requests finish (nanoseconds).
@@ -248,7 +268,8 @@ class ServerConfig:
     ``load_timeout`` are in nanoseconds (``FOREVER`` for "never unload" and "no
     timeout"); ``context_length`` (the default ``num_ctx``) 0 is mfc's default, 4096;
     ``num_parallel`` is at least 1 and
-    ``max_loaded_models`` is resolved (0 means 3 on a CPU, as in Ollama); ``warnings``
+    ``max_loaded_models`` is resolved (0 means 3 on a CPU, as in Ollama); ``max_body`` is
+    the request body limit in bytes (0: none); ``warnings``
     says which values were ignored.  The API key never appears in ``repr``."""
 
     scheme: str = "http"
@@ -262,6 +283,7 @@ class ServerConfig:
     num_parallel: int = 4
     max_queue: int = 512
     max_loaded_models: int = 3
+    max_body: int = DEFAULT_MAX_BODY
     shutdown_grace: int = DEFAULT_SHUTDOWN_GRACE
     api_key: str | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -297,6 +319,9 @@ class ServerConfig:
                 warnings.append(f"invalid {key} {text!r}, using the default {default}")
             return default if parsed is None else parsed
 
+        max_body = parse_byte_size(env_value(environ, "MFC_MAX_BODY") or str(DEFAULT_MAX_BODY))
+        if max_body is None:
+            warnings.append(f"invalid MFC_MAX_BODY {env_value(environ, 'MFC_MAX_BODY')!r}, using the default 32MiB")
         return cls(
             scheme=address.scheme,
             host=address.host,
@@ -309,6 +334,7 @@ class ServerConfig:
             num_parallel=max(number("OLLAMA_NUM_PARALLEL", 4), 1),
             max_queue=number("OLLAMA_MAX_QUEUE", 512),
             max_loaded_models=number("OLLAMA_MAX_LOADED_MODELS", 0) or 3,
+            max_body=DEFAULT_MAX_BODY if max_body is None else max_body,
             shutdown_grace=_grace(env_value(environ, "MFC_SHUTDOWN_GRACE"), warnings),
             api_key=_api_key(environ.get("MFC_API_KEY", "") if api_key is None else api_key),
             warnings=tuple(warnings),

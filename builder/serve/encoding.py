@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from modelfile.go import fmt
+
 #: What Go's encoder escapes that Python's leaves as it is; each can only occur inside a
 #: JSON string, so replacing them in the encoded text is safe.
 _GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -35,9 +37,12 @@ class GoJSONResponse(Response):
 
 
 def go_quote(text: str) -> str:
-    """``text`` as Go's ``%q`` prints it in Ollama's messages (a double-quoted string).
+    """``text`` as Go's ``%q`` (``strconv.Quote``) prints it in Ollama's messages: double
+    quotes; ``\\``, ``"`` and ``\\a\\b\\f\\n\\r\\t\\v`` escaped; other control bytes as
+    ``\\xHH``; characters Go does not print as ``\\uXXXX`` or ``\\UXXXXXXXX``
+    (``modelfile.go.fmt``, with Go's own tables).
 
-    >>> go_quote('a"b')
-    '"a\\\\"b"'
+    >>> print(go_quote('a"b'), go_quote("x\\x00y\\n"), go_quote("é\\u00a0"))
+    "a\\"b" "x\\x00y\\n" "é\\u00a0"
     """
-    return json.dumps(text, ensure_ascii=False)
+    return fmt.go_quote(text)

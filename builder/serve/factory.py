@@ -21,11 +21,13 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
 from builder.serve.access_log import AccessLog
+from builder.serve.body_limit import BodyLimit
+from builder.serve.config import DEFAULT_MAX_BODY
 from builder.serve.durations import DEFAULT_KEEP_ALIVE
 from builder.serve.errors import on_disconnect, on_http_error, on_mfc_error, on_unexpected
 from builder.serve.metrics import Metrics
 from builder.serve.models_loaded import LoadedModels, Loader, runner_loader
-from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, registry
+from builder.serve.routes import blobs, create, embedding, generation, meta, models, openai, openapi, registry
 from builder.serve.scheduler import stored_model_bytes
 from builder.serve.shutdown import GracefulStop, Stopping
 from builder.store import StoreLike, as_store
@@ -37,6 +39,7 @@ def app(
     *,
     middleware: Sequence[Middleware] = (),
     keep_alive: int = DEFAULT_KEEP_ALIVE,
+    max_body: int = DEFAULT_MAX_BODY,
     max_loaded_models: int = 3,
     max_queue: int = 512,
     context_length: int = 0,
@@ -48,7 +51,9 @@ def app(
 
     ``middleware`` runs before every route, outermost first: the place where the server
     configuration's security middleware (CORS and ``OLLAMA_ORIGINS``, the Host-header
-    check, the API key, body limits: ``builder/serve/security.py``) plugs in.
+    check, the API key: ``builder/serve/security.py``) plugs in.  Inside them,
+    ``BodyLimit`` answers 413 to a request body over ``max_body`` bytes (0: no limit;
+    blob uploads are exempt).
     ``keep_alive`` (nanoseconds) is how long a model stays loaded after a request that
     does not say (``OLLAMA_KEEP_ALIVE``); ``max_loaded_models`` and ``max_queue`` are the
     scheduler's limits (``OLLAMA_MAX_LOADED_MODELS``, ``OLLAMA_MAX_QUEUE``: see
@@ -96,8 +101,14 @@ def app(
             *create.ROUTES,
             *registry.ROUTES,
             *openai.ROUTES,
+            *openapi.ROUTES,
         ],
-        middleware=[Middleware(AccessLog, metrics=metrics), Middleware(GracefulStop, stopping=stopping), *middleware],
+        middleware=[
+            Middleware(AccessLog, metrics=metrics),
+            Middleware(GracefulStop, stopping=stopping),
+            *middleware,
+            Middleware(BodyLimit, limit=max_body),
+        ],
         exception_handlers={
             MfcError: on_mfc_error,
             HTTPException: on_http_error,

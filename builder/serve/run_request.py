@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.names import parse_name
+from builder.serve.decoding import MESSAGE, TOOL_CALL, TOOL_CALL_FUNCTION
 from builder.serve.durations import keep_alive_from_json
 from builder.serve.encoding import go_quote
 from builder.serve.errors import ApiError, InvalidRequest
@@ -98,6 +99,9 @@ class RunRequest:
 def _message(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise InvalidRequest("json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message")
+    MESSAGE.check(item)  # the fields' types, as Go decodes an api.Message
+    for call in item.get("tool_calls") or ():
+        TOOL_CALL_FUNCTION.check(TOOL_CALL.check(call).get("function"))
     return {**item, "role": str(item.get("role", "")).lower(), "content": str(item.get("content") or "")}
 
 

@@ -57,6 +57,7 @@ def serve(
         max_loaded_models=settings.max_loaded_models,
         max_queue=settings.max_queue,
         context_length=settings.context_length,
+        max_body=settings.max_body,
         num_parallel=settings.num_parallel,
     )
     server_config = uvicorn.Config(

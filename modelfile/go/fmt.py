@@ -141,6 +141,10 @@ def sprintf(fmt: str, *args: Any) -> str:
         out.append(fmt[position : match.start()])
         position = match.end()
         flags, width, precision, verb = match.group(1), match.group(2), match.group(3), match.group(4)
+        if _too_large(width) or _too_large(precision):  # Go gives up on the rest of the format
+            out.append("%!(NOVERB)")
+            position = len(fmt)
+            break
         if verb == "%":
             out.append("%")
             continue
@@ -155,6 +159,21 @@ def sprintf(fmt: str, *args: Any) -> str:
         extra = ", ".join(f"{_go_type(a)}={sprint_value(a, top=False)}" for a in args[index:])
         out.append(f"%!(EXTRA {extra})")
     return "".join(out)
+
+
+def _too_large(digits: str | None) -> bool:
+    """Whether Go's ``parsenum`` abandons a width or precision: a digit that follows a
+    number already over a million (so no padding runs to gigabytes).
+
+    >>> _too_large("9999999"), _too_large("99999999"), _too_large(None)
+    (False, True, False)
+    """
+    number = 0
+    for digit in digits if digits and digits != "*" else "":
+        if number > 1_000_000:
+            return True
+        number = number * 10 + int(digit)
+    return False
 
 
 def _format_one(verb: str, flags: str, precision: str | None, arg: Any) -> str:

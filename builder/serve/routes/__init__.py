@@ -2,7 +2,7 @@
 ``models`` (tags, show, copy, delete), ``blobs`` (upload by digest), ``create`` (a
 model from uploads or from a stored model), ``registry`` (pull, push), ``generation``
 (generate, chat), ``embedding`` (embed, embeddings), ``openai`` (the ``/v1`` routes,
-over the code of the others).
+over the code of the others), ``openapi`` (the document of them all).
 
 Each handler parses the request (``builder.serve.decoding``), calls the library function
 the matching ``mfc`` command calls, and encodes the answer; blocking store work runs in
