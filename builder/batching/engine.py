@@ -33,8 +33,11 @@ from builder.batching.logprobs import logprobs_of
 from builder.batching.sequence import Sequence
 from builder.errors import RunError
 
-#: Prompt tokens in a step from which it runs with the batch threads.
-PREFILL_THREADS_FROM = 64
+#: Prompt tokens in a step from which it runs with the batch threads: any prompt, as
+#: llama.cpp's own server does (on a quiet machine two threads halve a short prompt's
+#: time, and with it the time to first token; a step of one new token per sequence keeps
+#: the generation threads).
+PREFILL_THREADS_FROM = 2
 
 
 class Engine:
@@ -182,13 +185,12 @@ class Engine:
             self._sample(sequence, index)
 
     def _use_threads(self, *, prefilling: bool) -> None:
-        """Long prompts are evaluated with the batch threads (``n_threads_batch``, as
-        llama.cpp does); a step of one new token per sequence, and a short prompt, with
-        the generation threads (``n_threads``).  llama.cpp takes any batch of more than
-        one token for a prompt, and on a busy machine threads that wait for each other at
-        every operation cost more than they give: on the shared 2-core machine, a step
-        of 4 sequences took 6x longer with 2 threads than with 1, and a 15-token prompt
-        about 20x."""
+        """Prompts are evaluated with the batch threads (``n_threads_batch``, as llama.cpp
+        does); a step of one new token per sequence with the generation threads
+        (``n_threads``).  llama.cpp takes any batch of more than one token for a prompt,
+        and threads that wait for each other at every operation cost more than they give
+        for such steps: on the shared 2-core machine, under load, a step of 4 sequences
+        took 6x longer with 2 threads than with 1."""
         import llama_cpp
 
         wanted = self._prefill_threads if prefilling else self._threads

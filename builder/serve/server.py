@@ -102,7 +102,10 @@ def _bind(host: str, port: int) -> socket.socket:
     uvicorn itself would log and exit the process)."""
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+        # sockets whose protocol says TCP, and with it on, a response written as headers then
+        # body waits for the client's delayed ACK: 40 ms on every keep-alive request.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as error:
