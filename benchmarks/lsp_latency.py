@@ -7,6 +7,11 @@ the debounce included), hover and completion answers (goal: median within 20 ms)
 Each round is one incremental edit (a character typed or deleted in a MESSAGE line)
 followed by waiting for the diagnostics of that version, then a hover and a completion
 request.  The cores may be shared: the load average is printed too.
+
+Measured 2026-12-06 09:23 UTC on a quiet 2-core machine (load average 0.8): diagnostics
+median 35.3 ms (p90 36.0), hover 1.3 ms, completion 1.9 ms: every goal met.  With four
+other engineers' tests running (load average 5-8) the diagnostics median was 61-114 ms:
+the time is the lint itself (mostly Lark parsing), which a loaded core slows.
 """
 
 from __future__ import annotations
