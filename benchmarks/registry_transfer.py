@@ -12,6 +12,18 @@ that neither can mount a blob that is already there):
 * pull: ``builder.pull`` into an empty store against ``skopeo copy docker://… dir:…``.
 
 Prints the medians and the ratios; the goal is mfc within 1.5x of skopeo both ways.
+
+Measured 2026-12-06 09:24 UTC, SIZE_MB=1024, ROUNDS=2, on a quiet 2-core machine with
+Debian's docker-registry 2.8 and skopeo 1.9 on loopback:
+
+    mfc push        3.77 s  (   271 MB/s)
+    skopeo push     4.77 s  (   215 MB/s)
+    mfc pull        2.89 s  (   354 MB/s)
+    skopeo pull     5.40 s  (   189 MB/s)
+    push: mfc / skopeo = 0.79 (goal <= 1.5): ok
+    pull: mfc / skopeo = 0.54 (goal <= 1.5): ok
+
+(mfc's pull hashes each range as it completes, while the others download.)
 """
 
 from __future__ import annotations
