@@ -448,3 +448,23 @@ def test_a_model_rebuilt_under_its_name_is_loaded_again(tmp_path: Path) -> None:
 
     asyncio.run(twice())
     assert loaded == ["first", "second"]
+
+
+def test_a_models_memory_counts_the_kv_cache_of_every_slot(tmp_path: Path) -> None:
+    """The context holds ``num_ctx`` tokens per sequence slot (``OLLAMA_NUM_PARALLEL``)."""
+    from builder.serve.scheduler import stored_model_bytes
+
+    shape = {"llama.block_count": 2, "llama.embedding_length": 64, "llama.attention.head_count": 4}
+    tiny_model(
+        tmp_path / "m",
+        tmp_path / "store",
+        "m",
+        "PARAMETER num_ctx 1024\n",
+        **{"general.architecture": "llama", **shape},
+    )
+    import builder
+
+    store = builder.Store(tmp_path / "store")
+    one, four = (stored_model_bytes(store, "m", {}, parallel=slots) for slots in (1, 4))
+    kv_per_slot = 2 * 2 * 1024 * 4 * 16 * 2  # k and v, layers, tokens, heads, head size, f16
+    assert four - one == 3 * kv_per_slot

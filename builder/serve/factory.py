@@ -74,7 +74,7 @@ def app(
         the_store,
         keep_alive=keep_alive,
         loader=loader or runner_loader(context_length, parallel=num_parallel),
-        sizer=functools.partial(stored_model_bytes, context_length=context_length),
+        sizer=functools.partial(stored_model_bytes, context_length=context_length, parallel=num_parallel),
         max_loaded=max_loaded_models,
         max_queue=max_queue,
     )

@@ -277,7 +277,8 @@ class LoadedModels:
         runner = await run_in_threadpool(self.loader, self.store, name, wanted)
         path, num_ctx = getattr(runner, "model_path", None), getattr(runner, "num_ctx", None)
         if isinstance(path, Path) and isinstance(num_ctx, int):  # the context it has, not the one asked for
-            size = await run_in_threadpool(model_bytes, path, num_ctx)
+            slots = getattr(runner, "parallel", 1)  # the context holds num_ctx tokens per slot
+            size = await run_in_threadpool(model_bytes, path, num_ctx * (slots if isinstance(slots, int) else 1))
         entry = LoadedModel(key, runner, wanted, self.keep_alive, size)
         entry.users = 1
         self._models[key] = entry

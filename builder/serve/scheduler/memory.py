@@ -76,14 +76,17 @@ def _kv_shape(metadata: Mapping[str, Any], arch: str) -> dict[str, int]:
     return {"layers": layers, "kv_heads": kv_heads, "head_dim": head_dim}
 
 
-def stored_model_bytes(store: Any, name: str, options: dict[str, Any], *, context_length: int = 0) -> int:
+def stored_model_bytes(
+    store: Any, name: str, options: dict[str, Any], *, context_length: int = 0, parallel: int = 1
+) -> int:
     """The memory the stored model ``name`` needs with these load-time options: its
     GGUF file and KV cache for the ``num_ctx`` it would load with (the options', its
     PARAMETERs', else ``context_length``, ``OLLAMA_CONTEXT_LENGTH``, else 4096:
-    ``run_options.effective_options``); 0 when it has no model file to measure."""
+    ``run_options.effective_options``) in each of its ``parallel`` sequence slots (one
+    for an embedding model); 0 when it has no model file to measure."""
     from builder.manifest import MODEL
     from builder.run_options import effective_options
-    from builder.show import load
+    from builder.show import capabilities, load
 
     try:
         view = load(store, name)
@@ -93,7 +96,8 @@ def stored_model_bytes(store: Any, name: str, options: dict[str, Any], *, contex
     if not layers:
         return 0
     num_ctx = int(effective_options(view.parameters, options, context_length=context_length)["num_ctx"])
-    return model_bytes(store.blob_path(layers[-1].digest), num_ctx)
+    slots = 1 if "embedding" in capabilities(store, view) else max(1, parallel)
+    return model_bytes(store.blob_path(layers[-1].digest), num_ctx * slots)
 
 
 def available_bytes(meminfo: str | Path = "/proc/meminfo") -> int | None:
