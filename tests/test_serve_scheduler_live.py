@@ -70,12 +70,13 @@ def wait_until(check: Any, what: str, seconds: float = 60) -> None:
 
 
 def test_one_model_at_a_time_and_a_full_queue_is_503(store: Path, tmp_path: Path) -> None:
-    env = {"OLLAMA_MAX_LOADED_MODELS": "1", "OLLAMA_MAX_QUEUE": "0"}
+    env = {"OLLAMA_MAX_LOADED_MODELS": "1", "OLLAMA_MAX_QUEUE": "0", "OLLAMA_NUM_PARALLEL": "3"}
     with running(store, tmp_path / "serve.log", env=env) as url:
         client = ollama.Client(host=url)
         client.generate("first", "")
         assert loaded(url) == ["first:latest"]
-        assert httpx.get(url + "/api/ps").json()["models"][0]["size"] == expected_size(2048)  # the Modelfile's
+        # the Modelfile's num_ctx in each of the 3 sequence slots, as Ollama sizes a runner
+        assert httpx.get(url + "/api/ps").json()["models"][0]["size"] == expected_size(2048 * 3)
         client.generate("second", "")
         assert loaded(url) == ["second:latest"]  # the limit unloaded the first
 
