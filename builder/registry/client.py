@@ -151,16 +151,7 @@ class RegistryClient:
         if answer.status_code in (401, 403):
             login = "the saved credentials were refused" if credentials else f"log in first (mfc login {self.host})"
             raise RegistryError(f"{what}: the token server {_origin(realm)} refused access: {login}", status=401)
-        if answer.status_code >= 400:
-            raise RegistryError.from_response("token", _origin(realm), answer.status_code, answer.content)
-        try:
-            data = answer.json()
-            token = data.get("token") or data.get("access_token")
-        except (ValueError, AttributeError):
-            token = None
-        if not isinstance(token, str) or not token:
-            raise RegistryError(f"{what}: the token server {_origin(realm)} answered without a token")
-        return token
+        return _token_of(answer, realm, what, ("token", "access_token"))
 
     def _ollama_token(self, realm: str, params: dict[str, str], what: str) -> str:
         """Ollama's signed token request (``ollama_key.py``)."""
@@ -169,15 +160,21 @@ class RegistryClient:
             answer = self.http.get(url, headers=headers)
         except httpx.HTTPError as error:
             raise RegistryError(f"{what}: cannot reach the token server {_origin(realm)}: {_reason(error)}") from None
-        if answer.status_code >= 400:
-            raise RegistryError.from_response("token", _origin(realm), answer.status_code, answer.content)
-        try:
-            token = answer.json().get("token")
-        except (ValueError, AttributeError):
-            token = None
-        if not isinstance(token, str) or not token:
-            raise RegistryError(f"{what}: the token server {_origin(realm)} answered without a token")
-        return token
+        return _token_of(answer, realm, what, ("token",))
+
+
+def _token_of(answer: httpx.Response, realm: str, what: str, keys: tuple[str, ...]) -> str:
+    """The token a token server answered with (under the first of ``keys`` it sets)."""
+    if answer.status_code >= 400:
+        raise RegistryError.from_response("token", _origin(realm), answer.status_code, answer.content)
+    try:
+        data = answer.json()
+        token = next((data[key] for key in keys if data.get(key)), None)
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise RegistryError(f"{what}: the token server {_origin(realm)} answered without a token")
+    return token
 
 
 def _origin(url: str) -> str:

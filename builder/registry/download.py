@@ -12,7 +12,6 @@ deletes it and says which blob.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import threading
@@ -27,7 +26,7 @@ from builder.registry.client import RegistryClient
 from builder.registry.errors import RegistryError
 from builder.registry.prefix_hash import PrefixHash
 from builder.registry.reference import Reference
-from builder.store import Store
+from builder.store import Store, hash_file
 
 #: Blobs larger than this are fetched as parallel ranges.
 PARALLEL_FROM = 64 * 2**20
@@ -110,7 +109,7 @@ def download_blob(client: RegistryClient, ref: Reference, store: Store, digest: 
         os.fsync(handle)
     finally:
         os.close(handle)
-    found = computed or _sha256(partial)
+    found = computed or hash_file(partial)[0]
     if found != digest:
         partial.unlink(missing_ok=True)
         parts.record.unlink(missing_ok=True)
@@ -244,11 +243,3 @@ def _fetch_whole(client: RegistryClient, ref: Reference, digest: str, handle: in
         lambda: _fetch_range(client, ref, digest, handle, (0, 0, size), report, stop),
         stop,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(4 * CHUNK):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
