@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,12 +192,15 @@ class LoadedModels:
         """Whether the store now holds another manifest under the model's name (it was
         rebuilt or pulled again since it loaded): then it is loaded again, as Ollama, which
         keys loaded models by their files, does."""
-        view = getattr(entry.runner, "view", None)
-        loaded = getattr(getattr(view, "model", None), "digest", None)
-        if not isinstance(loaded, str):
+        model = getattr(getattr(entry.runner, "view", None), "model", None)
+        path, loaded = getattr(model, "path", None), getattr(model, "digest", None)
+        if not isinstance(path, Path) or not isinstance(loaded, str):
             return False
-        current = self.store.find_optional(entry.key)
-        return current is not None and current.digest != loaded
+        try:  # the manifest it loaded from: one small read per request, not a walk of the store
+            return hashlib.sha256(path.read_bytes()).hexdigest() != loaded
+        except OSError:  # gone (removed, or rebuilt under another casing): look the name up
+            current = self.store.find_optional(entry.key)
+            return current is not None and current.digest != loaded
 
     async def _queued(self, name: str, key: str, wanted: dict[str, Any]) -> LoadedModel:
         """Wait in the load queue, then load ``name`` (or find it loaded meanwhile)."""
