@@ -15,7 +15,7 @@ Both sides are whole processes as a user runs them, start-up and imports include
 
 Prints the medians and the ratios; the goal is mfc within 1.5x of skopeo both ways.
 
-Measured 2026-12-06 10:04 UTC, SIZE_MB=1024, ROUNDS=2, on a quiet 2-core machine with
+Measured 2026-12-06 09:57 UTC, SIZE_MB=1024, ROUNDS=2, on a quiet 2-core machine with
 Debian's docker-registry 2.8 and skopeo 1.9 on loopback, mfc as processes:
 
     mfc push        4.30 s  (   238 MB/s)
